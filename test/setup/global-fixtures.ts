@@ -1,0 +1,2 @@
+// Mocha root hooks and global fixtures; services are started lazily by test/helpers.
+export {};
