@@ -1,0 +1,30 @@
+import { Command } from 'commander';
+import { registerCheck } from './commands/check';
+import { registerDb } from './commands/db';
+import { registerWorker } from './commands/worker';
+import { EXIT, exitCodeFor } from './exit-codes';
+
+export function buildProgram(): Command {
+  const program = new Command('parcelwatch')
+    .description('Per-parcel Sentinel-2 vegetation-index time series, every week, durably')
+    .showHelpAfterError()
+    .addHelpText(
+      'after',
+      `\nExit codes: ${EXIT.ok} ok, ${EXIT.failed} failed, ${EXIT.usage} bad usage/input/configuration, ${EXIT.unavailable} a service did not answer.\nConfiguration comes from environment variables (see README).`,
+    );
+  registerDb(program);
+  registerWorker(program);
+  registerCheck(program);
+  return program;
+}
+
+export async function main(argv: string[] = process.argv): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (error) {
+    console.error(`parcelwatch: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = exitCodeFor(error);
+  }
+}
+
+if (require.main === module) void main();

@@ -1,0 +1,231 @@
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Env, type EnvRecord } from './env';
+
+/**
+ * The one typed configuration of parcelwatch, read from environment variables and validated once
+ * at start-up. Defaults run the local demo; dev, staging and prod differ only by these values.
+ */
+export interface Config {
+  /** Folder for local state: embedded database, Temporal dev-server file, datalake, logs. */
+  home: string;
+  database: DatabaseConfig;
+  temporal: TemporalConfig;
+  stac: StacConfig;
+  datalake: DatalakeConfig;
+  science: ScienceConfig;
+  pipeline: PipelineConfig;
+  devStack: DevStackConfig;
+}
+
+export interface DatabaseConfig {
+  url: string;
+  /** True when DATABASE_URL was unset and the embedded PGlite server of the dev stack is meant. */
+  embedded: boolean;
+  /** Schema holding every parcelwatch table; one per environment on a shared server. */
+  schema: string;
+  poolMax: number;
+}
+
+export interface TemporalConfig {
+  /** host:port of the Temporal frontend (TEMPORAL_ADDRESS). */
+  address: string;
+  namespace: string;
+  /** TLS and API key follow `@temporalio/envconfig` (TEMPORAL_TLS*, TEMPORAL_API_KEY); the client reads them. */
+  apiKeySet: boolean;
+  taskQueues: { io: string; cpu: string };
+}
+
+export interface StacConfig {
+  url: string;
+  collection: string;
+  /** Scenes above this cloud cover (percent) are not searched for. */
+  maxCloudCover: number;
+}
+
+export type DatalakeConfig =
+  | { kind: 'file'; url: string; root: string }
+  | {
+      kind: 's3';
+      url: string;
+      bucket: string;
+      prefix: string;
+      endpoint?: string;
+      region: string;
+      forcePathStyle: boolean;
+    };
+
+export interface ScienceConfig {
+  indices: string[];
+  /** Inward buffer applied to parcels before selecting pixels, in metres. */
+  bufferMetres: number;
+  /** Valid fraction at or above which an observation is `ok`. */
+  okThreshold: number;
+  /** SCL classes counted as clear. */
+  validSclClasses: number[];
+}
+
+export interface PipelineConfig {
+  /** Most parcels in one parcel group. */
+  groupMaxParcels: number;
+  /** Most parcels in one computeIndices call. */
+  computeChunkParcels: number;
+  /** Most processGroup child workflows running at once in a weekly run. */
+  maxConcurrentGroups: number;
+}
+
+export interface DevStackConfig {
+  temporalPort: number;
+  temporalUiPort: number;
+  embeddedPgPort: number;
+  stacPort: number;
+}
+
+/** Earth Search v1, the public Sentinel-2 L2A catalogue on AWS. */
+export const DEFAULT_STAC_API_URL = 'https://earth-search.aws.element84.com/v1';
+export const DEFAULT_STAC_COLLECTION = 'sentinel-2-l2a';
+/** Ports of the local dev stack; 54329 keeps clear of a system PostgreSQL on 5432. */
+export const DEFAULT_DEV_PORTS: DevStackConfig = {
+  temporalPort: 7233,
+  temporalUiPort: 8233,
+  embeddedPgPort: 54329,
+  stacPort: 8740,
+};
+/** Vegetation, not vegetated, water, unclassified: the SCL classes of clear ground. */
+export const DEFAULT_VALID_SCL = [4, 5, 6, 7];
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export function loadConfig(env: EnvRecord = process.env, cwd = process.cwd()): Config {
+  return readConfig(new Env(env), cwd);
+}
+
+/**
+ * Every environment variable parcelwatch reads itself (the Temporal TLS/API-key variables of
+ * `@temporalio/envconfig`, `AWS_*` credentials and `OTEL_*` are read by their libraries).
+ */
+export function configVariables(): string[] {
+  const e = new Env({ DATALAKE_URL: 's3://bucket' });
+  readConfig(e, '/');
+  return [...e.names].sort();
+}
+
+function readConfig(e: Env, cwd: string): Config {
+  const home = path.resolve(cwd, e.string('PARCELWATCH_HOME', '.parcelwatch'));
+  const devStack = readDevStack(e);
+
+  const databaseUrlSet = e.raw('DATABASE_URL') !== undefined;
+  const database: DatabaseConfig = {
+    url: e.url(
+      'DATABASE_URL',
+      `postgres://postgres@127.0.0.1:${devStack.embeddedPgPort}/postgres`,
+      ['postgres', 'postgresql'],
+      'set DATABASE_URL to a PostgreSQL 15+ with PostGIS 3, e.g. postgres://user:pass@host:5432/db',
+    ),
+    embedded: !databaseUrlSet,
+    schema: e.string('PARCELWATCH_DB_SCHEMA', 'parcelwatch'),
+    poolMax: e.integer('PARCELWATCH_DB_POOL_MAX', 10, { min: 1, max: 200 }),
+  };
+  if (!SCHEMA_NAME.test(database.schema)) {
+    e.problem(
+      `PARCELWATCH_DB_SCHEMA=${database.schema} is not a valid schema name; use lower-case letters, digits and _ (max 63)`,
+    );
+  } else if (database.schema === 'public') {
+    e.problem(
+      'PARCELWATCH_DB_SCHEMA=public is refused: parcelwatch keeps its tables in a schema of its own',
+    );
+  }
+
+  const temporal: TemporalConfig = {
+    address: e.string('TEMPORAL_ADDRESS', `127.0.0.1:${devStack.temporalPort}`),
+    namespace: e.string('TEMPORAL_NAMESPACE', 'default'),
+    apiKeySet: e.raw('TEMPORAL_API_KEY') !== undefined,
+    taskQueues: {
+      io: e.string('PARCELWATCH_TASK_QUEUE_IO', 'parcelwatch-io'),
+      cpu: e.string('PARCELWATCH_TASK_QUEUE_CPU', 'parcelwatch-cpu'),
+    },
+  };
+  if (!/^[^\s:/]+:\d{1,5}$/.test(temporal.address)) {
+    e.problem(`TEMPORAL_ADDRESS=${temporal.address} is not host:port, e.g. 127.0.0.1:7233`);
+  }
+
+  const stac: StacConfig = {
+    url: e.url(
+      'STAC_API_URL',
+      DEFAULT_STAC_API_URL,
+      ['http', 'https'],
+      'the STAC API root, e.g. an Earth Search v1 URL',
+    ),
+    collection: e.string('STAC_COLLECTION', DEFAULT_STAC_COLLECTION),
+    maxCloudCover: e.number('PARCELWATCH_MAX_CLOUD_COVER', 80, { min: 0, max: 100 }),
+  };
+
+  const science: ScienceConfig = {
+    indices: e.list('PARCELWATCH_INDICES', ['ndvi', 'ndmi']).map((i) => i.toLowerCase()),
+    bufferMetres: e.number('PARCELWATCH_BUFFER_M', 5, { min: 0, max: 100 }),
+    okThreshold: e.number('PARCELWATCH_OK_THRESHOLD', 0.5, { min: 0, max: 1 }),
+    validSclClasses: e
+      .list('PARCELWATCH_VALID_SCL', DEFAULT_VALID_SCL.map(String), (item) =>
+        /^(\d|1[01])$/.test(item) ? undefined : `"${item}" is not an SCL class (0–11)`,
+      )
+      .map(Number),
+  };
+
+  const pipeline: PipelineConfig = {
+    groupMaxParcels: e.integer('PARCELWATCH_GROUP_MAX_PARCELS', 5000, { min: 1, max: 1_000_000 }),
+    computeChunkParcels: e.integer('PARCELWATCH_COMPUTE_CHUNK_PARCELS', 5000, {
+      min: 1,
+      max: 1_000_000,
+    }),
+    maxConcurrentGroups: e.integer('PARCELWATCH_MAX_CONCURRENT_GROUPS', 4, { min: 1, max: 1000 }),
+  };
+
+  const datalake = readDatalake(e, home, cwd);
+  e.assertValid();
+  return { home, database, temporal, stac, datalake, science, pipeline, devStack };
+}
+
+function readDevStack(e: Env): DevStackConfig {
+  const port = (name: string, fallback: number) =>
+    e.integer(name, fallback, { min: 1, max: 65535 });
+  return {
+    temporalPort: port('PARCELWATCH_TEMPORAL_PORT', DEFAULT_DEV_PORTS.temporalPort),
+    temporalUiPort: port('PARCELWATCH_TEMPORAL_UI_PORT', DEFAULT_DEV_PORTS.temporalUiPort),
+    embeddedPgPort: port('PARCELWATCH_PG_PORT', DEFAULT_DEV_PORTS.embeddedPgPort),
+    stacPort: port('PARCELWATCH_STAC_PORT', DEFAULT_DEV_PORTS.stacPort),
+  };
+}
+
+function readDatalake(e: Env, home: string, cwd: string): DatalakeConfig {
+  const raw = e.raw('DATALAKE_URL');
+  const hint = 'use file:///absolute/folder, a plain folder path, or s3://bucket/prefix';
+  if (raw === undefined || !/^[a-z][a-z0-9+.-]*:/i.test(raw)) {
+    const root = raw === undefined ? path.join(home, 'datalake') : path.resolve(cwd, raw);
+    return { kind: 'file', url: pathToFileURL(root).href, root };
+  }
+  const url = e.url('DATALAKE_URL', raw, ['file', 's3'], hint);
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return { kind: 'file', url, root: home };
+  }
+  if (parsed.protocol !== 's3:' && parsed.protocol !== 'file:')
+    return { kind: 'file', url, root: home };
+  if (parsed.protocol === 's3:') {
+    if (!parsed.hostname) e.problem(`DATALAKE_URL=${raw} names no bucket; ${hint}`);
+    return {
+      kind: 's3',
+      url,
+      bucket: parsed.hostname,
+      prefix: parsed.pathname.replace(/^\/+|\/+$/g, ''),
+      endpoint:
+        e.optionalString('S3_ENDPOINT') ??
+        e.optionalString('AWS_ENDPOINT_URL_S3') ??
+        e.optionalString('AWS_ENDPOINT_URL'),
+      region: e.string('AWS_REGION', e.string('AWS_DEFAULT_REGION', 'us-east-1')),
+      forcePathStyle: e.boolean('S3_FORCE_PATH_STYLE', e.raw('S3_ENDPOINT') !== undefined),
+    };
+  }
+  if (parsed.host) e.problem(`DATALAKE_URL=${raw} has a host; ${hint}`);
+  return { kind: 'file', url, root: decodeURIComponent(parsed.pathname) };
+}
