@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { DEFAULT_COLLECTION, EARTH_SEARCH_V1_URL } from './core/stac/client';
 import { Env, type EnvRecord } from './env';
 
 /**
@@ -81,9 +82,6 @@ export interface DevStackConfig {
   stacPort: number;
 }
 
-/** Earth Search v1, the public Sentinel-2 L2A catalogue on AWS. */
-export const DEFAULT_STAC_API_URL = 'https://earth-search.aws.element84.com/v1';
-export const DEFAULT_STAC_COLLECTION = 'sentinel-2-l2a';
 /** Ports of the local dev stack; 54329 keeps clear of a system PostgreSQL on 5432. */
 export const DEFAULT_DEV_PORTS: DevStackConfig = {
   temporalPort: 7233,
@@ -151,11 +149,11 @@ function readConfig(e: Env, cwd: string): Config {
   const stac: StacConfig = {
     url: e.url(
       'STAC_API_URL',
-      DEFAULT_STAC_API_URL,
+      EARTH_SEARCH_V1_URL,
       ['http', 'https'],
       'the STAC API root, e.g. an Earth Search v1 URL',
     ),
-    collection: e.string('STAC_COLLECTION', DEFAULT_STAC_COLLECTION),
+    collection: e.string('STAC_COLLECTION', DEFAULT_COLLECTION),
     maxCloudCover: e.number('PARCELWATCH_MAX_CLOUD_COVER', 80, { min: 0, max: 100 }),
   };
 
