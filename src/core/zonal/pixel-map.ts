@@ -3,7 +3,8 @@ import type { RasterGrid } from '../raster/grid';
 /**
  * Which pixels of one raster grid belong to which parcel, grouped by square blocks aligned with
  * the COG's internal tiles so each block streams on its own. Parcels stay fixed while scenes
- * change, so one map serves every scene on the same grid.
+ * change, so one map serves every scene on the same grid. Built by `buildParcelPixelMap`
+ * (rasterise.ts), which states the pixel-centre, boundary and buffer rules.
  */
 export interface ParcelPixelMap {
   /** The 10 m grid the map was built on (CRS, origin, size). */
@@ -25,7 +26,11 @@ export interface ParcelPixelMap {
   blocks: Map<number, BlockPixels>;
 }
 
-/** The assigned pixels inside one block, sorted by parcel then by pixel offset. */
+/**
+ * The assigned pixels inside one block, sorted by parcel then by pixel offset. `buildParcelPixelMap`
+ * (rasterise.ts) returns the arrays as views into one SharedArrayBuffer, so posting a block or the
+ * whole map to a worker thread shares the memory rather than copying it.
+ */
 export interface BlockPixels {
   bx: number;
   by: number;

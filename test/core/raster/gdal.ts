@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export const FIXTURES = join(__dirname, '../../../../shared/fixtures/s2-l2a-29RKH-20200219');
+export const FIXTURES = fixture('s2-l2a-29RKH-20200219');
 
 export function run(command: string, args: string[], input?: string): string {
   return execFileSync(command, args, { input, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
@@ -104,6 +104,8 @@ for i in range(n):
     tags[tag] = entry
 print(json.dumps({'littleEndian': bo == '<', 'bigTiff': big, 'tags': tags}))
 `;
+
+import { fixture } from '../../helpers/fixtures';
 
 export type EnviType = 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'float32';
 const ENVI_CODES: Record<EnviType, number> = {

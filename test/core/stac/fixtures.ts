@@ -3,8 +3,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { StacItemJson } from '../../../src/core/stac/stac-json';
 
-/** Real STAC items shared by the project (see /work/shared/fixtures/README.md). */
-export const FIXTURES = path.resolve(__dirname, '../../../../shared/fixtures');
+import { FIXTURES } from '../../helpers/fixtures';
+
 export const EARTH_SEARCH_ITEMS = path.join(FIXTURES, 'earth-search-v1/items');
 export const ITEM_29RKH_DIR = path.join(FIXTURES, 's2-l2a-29RKH-20200219');
 
