@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { isMainThread, parentPort, Worker } from 'node:worker_threads';
 import type { TileLayout } from '../src/core/raster/cog-reader';
 import { decodeTile, fetchTiles, openCog, tileLayout } from '../src/core/raster/cog-reader';
-import { CountingSource } from '../src/store/sources/counting-source';
+import { CountingSource } from '../src/core/raster/counting-source';
 import { FileSource } from '../src/store/sources/file-source';
 
 const SIZE = 10980;

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerCheck } from './commands/check';
+import { registerCompute } from './commands/compute';
 import { registerDb } from './commands/db';
 import { registerWorker } from './commands/worker';
 import { EXIT, exitCodeFor } from './exit-codes';
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
   registerDb(program);
   registerWorker(program);
   registerCheck(program);
+  registerCompute(program);
   return program;
 }
 

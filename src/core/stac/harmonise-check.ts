@@ -47,15 +47,31 @@ export function checkHarmonisation(
   sample: HarmonisationSample,
 ): HarmonisationCheck {
   const histogram = new Uint32Array(65536);
-  let pixels = 0;
-  let negative = 0;
   for (let i = 0; i < sample.dn.length; i++) {
     const dn = sample.dn[i]!;
-    if (!(dn > 0)) continue;
-    pixels++;
-    if (dn * decision.scale + decision.offset < 0) negative++;
-    histogram[Math.min(65535, Math.round(dn))]!++;
+    if (dn > 0) histogram[Math.min(65535, Math.round(dn))]!++;
   }
+  return checkHarmonisationHistogram(decision, sample.band, histogram);
+}
+
+/**
+ * The same check on a DN histogram (`histogram[dn]` = pixel count), as the engine's threads
+ * accumulate it over the parcels' clear land pixels; bin 0 (nodata) is ignored.
+ */
+export function checkHarmonisationHistogram(
+  decision: HarmonisationDecision,
+  band: CheckBand,
+  histogram: Uint32Array,
+): HarmonisationCheck {
+  let pixels = 0;
+  let negative = 0;
+  for (let dn = 1; dn < histogram.length; dn++) {
+    const count = histogram[dn]!;
+    if (count === 0) continue;
+    pixels += count;
+    if (dn * decision.scale + decision.offset < 0) negative += count;
+  }
+  const sample = { band };
   if (pixels < MIN_CHECK_PIXELS) {
     return {
       status: 'inconclusive',
@@ -76,7 +92,7 @@ export function checkHarmonisation(
     );
   }
 
-  const p01Dn = percentileOfHistogram(histogram, pixels, 0.01);
+  const p01Dn = percentileOfHistogram(histogram, pixels, 0.01, 1);
   const baseline = decision.evidence.processingBaseline;
   if (
     sample.band === 'B04' &&
@@ -93,17 +109,22 @@ export function checkHarmonisation(
 }
 
 /** Type 7 percentile (numpy's default) of `count` integer values held as a histogram. */
-function percentileOfHistogram(histogram: Uint32Array, count: number, p: number): number {
+function percentileOfHistogram(
+  histogram: Uint32Array,
+  count: number,
+  p: number,
+  from: number,
+): number {
   const h = (count - 1) * p;
-  const lower = valueAtRank(histogram, Math.floor(h));
-  const upper = valueAtRank(histogram, Math.ceil(h));
+  const lower = valueAtRank(histogram, Math.floor(h), from);
+  const upper = valueAtRank(histogram, Math.ceil(h), from);
   return lower + (h - Math.floor(h)) * (upper - lower);
 }
 
-/** The value of 0-based rank `rank` in the sorted values. */
-function valueAtRank(histogram: Uint32Array, rank: number): number {
+/** The value of 0-based rank `rank` in the sorted values, counting bins from `from`. */
+function valueAtRank(histogram: Uint32Array, rank: number, from: number): number {
   let seen = 0;
-  for (let value = 0; value < histogram.length; value++) {
+  for (let value = from; value < histogram.length; value++) {
     seen += histogram[value]!;
     if (seen > rank) return value;
   }

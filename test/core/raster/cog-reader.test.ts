@@ -9,9 +9,9 @@ import {
   readWindow,
   tileLayout,
 } from '../../../src/core/raster/cog-reader';
+import { CountingSource } from '../../../src/core/raster/counting-source';
 import type { ByteSource } from '../../../src/core/raster/source';
 import { decodeTile } from '../../../src/core/raster/tile-decode';
-import { CountingSource } from '../../../src/store/sources/counting-source';
 import { FileSource } from '../../../src/store/sources/file-source';
 import { makeSample, patchedCopy, type Sample, sampleWindow } from './cog-samples';
 import {

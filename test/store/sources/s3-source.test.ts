@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PutBucketPolicyCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { BadDataError, BadInputError, ConfigError, TransientError } from '../../../src/core/errors';
 import { openCog, readWindow } from '../../../src/core/raster/cog-reader';
-import { CountingSource } from '../../../src/store/sources/counting-source';
+import { CountingSource } from '../../../src/core/raster/counting-source';
 import { parseS3Url, S3Source } from '../../../src/store/sources/s3-source';
 import { FIXTURES, gdalValuesAt } from '../../core/raster/gdal';
 import { startVersitygw, type Versitygw } from '../../helpers/versitygw';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
+import { CountingSource } from '../../../src/core/raster/counting-source';
 import type { ByteSource } from '../../../src/core/raster/source';
-import { CountingSource } from '../../../src/store/sources/counting-source';
 
 /** An in-memory source of 1000 bytes that records the calls it receives. */
 function memorySource(): ByteSource & { calls: Array<[number, number]>; closed: boolean } {

@@ -1,5 +1,5 @@
 /** Wraps a ByteSource and counts what it really read: for benchmarks and the bytes-read KPI. */
-import type { ByteCounter, ByteSource } from '../../core/raster/source';
+import type { ByteCounter, ByteSource } from './source';
 
 export class CountingSource implements ByteSource, ByteCounter {
   readonly url: string;
