@@ -58,8 +58,10 @@ describe('database migrations (real PostgreSQL + PostGIS)', function () {
   it('puts every table in the dedicated schema, none in public, with PostGIS geometry columns and GiST indexes', async () => {
     const tables = await admin.query<{ table_schema: string; table_name: string }>(
       `SELECT table_schema, table_name FROM information_schema.tables
-        WHERE table_name IN ('parcels', 'parcel_groups', 'scenes', 'parcel_observations', 'parcel_weekly', 'pipeline_runs', 'datasets')`,
+        WHERE table_name IN ('parcels', 'parcel_groups', 'scenes', 'parcel_observations', 'parcel_weekly', 'pipeline_runs', 'datasets')
+          AND table_schema IN ('parcelwatch', 'public')`,
     );
+    // Other tests may migrate other schemas into this database; only these two matter here.
     assert.equal(tables.rowCount, 7);
     assert.ok(tables.rows.every((row) => row.table_schema === 'parcelwatch'));
     const geometries = await admin.query<{ f_table_name: string; type: string; srid: number }>(
