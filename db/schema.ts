@@ -42,6 +42,8 @@ export const parcelGroups = pgTable(
     id: bigserial('id', { mode: 'number' }).primaryKey(),
     tile: text('tile').notNull(),
     groupNumber: integer('group_number').notNull(),
+    /** Quadtree cell of the tile this group covers, e.g. `0312` (empty string: the whole tile). */
+    cell: text('cell').notNull().default(''),
     bbox: geometry('bbox', 'Polygon'),
     parcelCount: integer('parcel_count').notNull().default(0),
     watchedCount: integer('watched_count').notNull().default(0),
@@ -112,6 +114,40 @@ export const scenes = pgTable(
     check(
       'scenes_status_check',
       sql`${t.status} in ('found', 'downloaded', 'masked', 'processed', 'skipped', 'superseded', 'failed')`,
+    ),
+  ],
+);
+
+/**
+ * What the pipeline did with one scene for one parcel group: the clipped raw and clean rasters in the
+ * datalake, and how far it got. The business key (scene, group) makes every step idempotent.
+ */
+export const sceneGroups = pgTable(
+  'scene_groups',
+  {
+    sceneId: text('scene_id')
+      .notNull()
+      .references(() => scenes.id, { onDelete: 'cascade' }),
+    groupId: bigint('group_id', { mode: 'number' })
+      .notNull()
+      .references(() => parcelGroups.id, { onDelete: 'cascade' }),
+    /** Band id → datalake key of the clipped provider raster. */
+    rawKeys: jsonb('raw_keys').notNull().default({}),
+    /** Band id → datalake key of the harmonised, resampled, masked raster. */
+    cleanKeys: jsonb('clean_keys').notNull().default({}),
+    status: text('status').notNull(),
+    reason: text('reason'),
+    algorithmVersion: text('algorithm_version'),
+    observations: integer('observations').notNull().default(0),
+    runId: text('run_id'),
+    ...timestamps,
+  },
+  (t) => [
+    primaryKey({ columns: [t.sceneId, t.groupId] }),
+    index('scene_groups_group_idx').on(t.groupId),
+    check(
+      'scene_groups_status_check',
+      sql`${t.status} in ('downloaded', 'masked', 'computed', 'failed', 'skipped')`,
     ),
   ],
 );
