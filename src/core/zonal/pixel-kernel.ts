@@ -3,7 +3,8 @@ import type { CogPixels } from '../raster/cog-types';
 /**
  * The per-pixel heart of the engine, shared by worker threads and the in-thread path: for each
  * assigned pixel of a block, read every band on the reference (10 m) grid by nearest neighbour,
- * classify it (no data, masked, valid) and evaluate each index. Results go straight into shared
+ * classify it (SCL 0: no data; SCL not clear: masked; a band without data: no data; else the index
+ * if defined and in range: valid) and evaluate each index. Results go straight into shared
  * arrays at the pixel's slot, so blocks can run on any thread in any order.
  */
 
@@ -175,13 +176,15 @@ export function processBlock(
     for (let i = 0; i < nIndices; i++) {
       const kernel = indices[i]!;
       const [a, b, cArg] = kernel.args;
-      if (!sclHasData || hasData[a] === 0 || hasData[b] === 0 || hasData[cArg] === 0) {
-        classes[i]![slot] = NO_DATA;
+      // The SCL decides first: a pixel it classifies as cloud, shadow or snow is masked even when a
+      // band holds no value there (clean rasters zero the DN of masked pixels and keep the SCL).
+      if (sclHasData && !clear) {
+        classes[i]![slot] = MASKED;
         values[i]![slot] = Number.NaN;
         continue;
       }
-      if (!clear) {
-        classes[i]![slot] = MASKED;
+      if (!sclHasData || hasData[a] === 0 || hasData[b] === 0 || hasData[cArg] === 0) {
+        classes[i]![slot] = NO_DATA;
         values[i]![slot] = Number.NaN;
         continue;
       }
