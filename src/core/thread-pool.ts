@@ -76,7 +76,14 @@ export class ThreadPool {
   }
 
   private spawn(): Worker {
-    const worker = new Worker(this.modulePath, { execArgv: threadExecArgv(this.modulePath) });
+    // A TypeScript module (development, tests) is loaded through tsx's require hook, whatever loader
+    // the parent process used; a compiled `.js` module loads as is.
+    const worker = this.modulePath.endsWith('.ts')
+      ? new Worker(
+          `require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(this.modulePath)});`,
+          { eval: true },
+        )
+      : new Worker(this.modulePath);
     worker.unref();
     this.all.push(worker);
     return worker;
@@ -92,13 +99,6 @@ export function defaultThreadCount(): number {
 export function threadModule(dir: string, name: string): string {
   const js = `${dir}/${name}.js`;
   return existsSync(js) ? js : `${dir}/${name}.ts`;
-}
-
-/** A TypeScript thread module needs the tsx loader, which the parent may have loaded in-process only. */
-function threadExecArgv(modulePath: string): string[] {
-  const inherited = process.execArgv;
-  if (!modulePath.endsWith('.ts') || inherited.some((arg) => arg.includes('tsx'))) return inherited;
-  return [...inherited, '--require', require.resolve('tsx/cjs')];
 }
 
 /** Errors cross threads as plain objects; this gives the engine's typed errors back their class. */

@@ -70,131 +70,211 @@ export interface BlockEntries {
   slot: Uint32Array;
 }
 
-interface AxisLookup {
+interface Axis {
+  /** Per block column (or row): the tile position relative to `first`, -1 off the raster. */
   tile: Int32Array;
   inTile: Int32Array;
+  first: number;
+  last: number;
 }
 
-/** For each column (or row) of a block, the band's tile column and the position inside it; -1 off the raster. */
-function axisLookup(
+/** Maps each column (or row) of a block to the band's tile and the position inside it. */
+function axis(
   start: number,
   count: number,
   scale: number,
   offset: number,
   size: number,
   tileSize: number,
-): AxisLookup {
+): Axis {
   const tile = new Int32Array(count);
   const inTile = new Int32Array(count);
+  let first = Number.POSITIVE_INFINITY;
+  let last = -1;
   for (let i = 0; i < count; i++) {
     const at = Math.floor((start + i + 0.5) * scale + offset);
     if (at < 0 || at >= size) {
       tile[i] = -1;
+      inTile[i] = -1;
       continue;
     }
     const t = Math.floor(at / tileSize);
     tile[i] = t;
     inTile[i] = at - t * tileSize;
+    if (t < first) first = t;
+    if (t > last) last = t;
   }
-  return { tile, inTile };
+  if (last < 0) return { tile, inTile, first: 0, last: -1 };
+  for (let i = 0; i < count; i++) if (tile[i]! >= 0) tile[i]! -= first;
+  return { tile, inTile, first, last };
 }
 
-interface BandCursor {
-  band: BandOnGrid;
-  cols: AxisLookup;
-  rows: AxisLookup;
+/**
+ * Samples one band at every entry of a block into `out`, by nearest neighbour. The common case —
+ * the block lies inside one tile of the band, wholly on the raster — is a branch-free gather; the
+ * rest (raster edges, blocks straddling tiles, missing tiles) takes the checked path.
+ */
+function sampleBand(
+  band: BandOnGrid,
+  block: BlockEntries,
+  blockSize: number,
+  rowOf: Uint16Array,
+  colOf: Uint16Array,
+  count: number,
+  out: Float64Array,
+): void {
+  const cols = axis(
+    block.bx * blockSize,
+    blockSize,
+    band.scaleX,
+    band.offsetX,
+    band.width,
+    band.tileWidth,
+  );
+  const rows = axis(
+    block.by * blockSize,
+    blockSize,
+    band.scaleY,
+    band.offsetY,
+    band.height,
+    band.tileHeight,
+  );
+  const across = cols.last - cols.first + 1;
+  const tiles: Array<ArrayLike<number> | undefined> = [];
+  for (let tr = rows.first; tr <= rows.last; tr++) {
+    for (let tc = cols.first; tc <= cols.last; tc++)
+      tiles.push(band.tiles.get(tr * band.tilesAcross + tc));
+  }
+  const rowBase = new Int32Array(blockSize);
+  for (let i = 0; i < blockSize; i++) rowBase[i] = rows.inTile[i]! * band.tileWidth;
+  const single =
+    tiles.length === 1 &&
+    tiles[0] !== undefined &&
+    !cols.tile.includes(-1) &&
+    !rows.tile.includes(-1);
+  if (single) {
+    const tile = tiles[0]!;
+    const colIn = cols.inTile;
+    for (let j = 0; j < count; j++) out[j] = tile[rowBase[rowOf[j]!]! + colIn[colOf[j]!]!]!;
+    return;
+  }
+  for (let j = 0; j < count; j++) {
+    const ct = cols.tile[colOf[j]!]!;
+    const rt = rows.tile[rowOf[j]!]!;
+    const tile = ct < 0 || rt < 0 ? undefined : tiles[rt * across + ct];
+    out[j] =
+      tile === undefined ? band.nodata : tile[rowBase[rowOf[j]!]! + cols.inTile[colOf[j]!]!]!;
+  }
 }
 
-function cursorFor(band: BandOnGrid, block: BlockEntries, blockSize: number): BandCursor {
-  return {
-    band,
-    cols: axisLookup(
-      block.bx * blockSize,
-      blockSize,
-      band.scaleX,
-      band.offsetX,
-      band.width,
-      band.tileWidth,
-    ),
-    rows: axisLookup(
-      block.by * blockSize,
-      blockSize,
-      band.scaleY,
-      band.offsetY,
-      band.height,
-      band.tileHeight,
-    ),
-  };
+/** Scratch arrays reused from block to block (grown on demand). */
+class Scratch {
+  rowOf = new Uint16Array(0);
+  colOf = new Uint16Array(0);
+  scl = new Float64Array(0);
+  dn: Float64Array[] = [];
+
+  ensure(count: number, bands: number): void {
+    if (this.rowOf.length < count) {
+      this.rowOf = new Uint16Array(count);
+      this.colOf = new Uint16Array(count);
+      this.scl = new Float64Array(count);
+      this.dn = [];
+    }
+    while (this.dn.length < bands) this.dn.push(new Float64Array(this.rowOf.length));
+  }
 }
 
-/** The band's value at block pixel (c, r), or its nodata when off the raster or in a missing tile. */
-function sample(cursor: BandCursor, c: number, r: number): number {
-  const tc = cursor.cols.tile[c]!;
-  const tr = cursor.rows.tile[r]!;
-  const band = cursor.band;
-  if (tc < 0 || tr < 0) return band.nodata;
-  const tile = band.tiles.get(tr * band.tilesAcross + tc);
-  if (tile === undefined) return band.nodata;
-  return tile[cursor.rows.inTile[r]! * band.tileWidth + cursor.cols.inTile[c]!]!;
-}
+const scratch = new Scratch();
 
-/** Classifies and evaluates every assigned pixel of one block. */
+/**
+ * Classifies and evaluates every assigned pixel of one block, band-major: each band is gathered in
+ * one tight pass, then each index is evaluated in one pass over the gathered values.
+ */
 export function processBlock(
   setup: KernelSetup,
   block: BlockEntries,
   blockSize: number,
   out: KernelOutputs,
 ): void {
-  const bandCursors = setup.bands.map((band) => cursorFor(band, block, blockSize));
-  const sclCursor = cursorFor(setup.scl, block, blockSize);
-  const nBands = bandCursors.length;
-  const nIndices = setup.indices.length;
-  const dn = new Float64Array(nBands);
-  const reflectance = new Float64Array(nBands);
-  const hasData = new Uint8Array(nBands);
-  const { scale, offset, validScl, indices, checkBand } = setup;
-  const { classes, values, checkHistogram } = out;
-
-  for (let j = 0; j < block.pixel.length; j++) {
-    const px = block.pixel[j]!;
-    const slot = block.slot[j]!;
+  const count = block.pixel.length;
+  const nBands = setup.bands.length;
+  scratch.ensure(count, nBands);
+  const { rowOf, colOf } = scratch;
+  const pixels = block.pixel;
+  for (let j = 0; j < count; j++) {
+    const px = pixels[j]!;
     const r = (px / blockSize) | 0;
-    const c = px - r * blockSize;
-    const scl = sample(sclCursor, c, r);
-    for (let k = 0; k < nBands; k++) {
-      const value = sample(bandCursors[k]!, c, r);
-      dn[k] = value;
-      hasData[k] = value !== setup.bands[k]!.nodata ? 1 : 0;
-      reflectance[k] = value * scale + offset;
+    rowOf[j] = r;
+    colOf[j] = px - r * blockSize;
+  }
+  const scl = scratch.scl;
+  sampleBand(setup.scl, block, blockSize, rowOf, colOf, count, scl);
+  for (let k = 0; k < nBands; k++)
+    sampleBand(setup.bands[k]!, block, blockSize, rowOf, colOf, count, scratch.dn[k]!);
+
+  const { scale, offset, validScl, checkBand } = setup;
+  const sclNodata = setup.scl.nodata;
+  const slots = block.slot;
+  if (checkBand >= 0) {
+    const dn = scratch.dn[checkBand]!;
+    const nodata = setup.bands[checkBand]!.nodata;
+    const histogram = out.checkHistogram;
+    for (let j = 0; j < count; j++) {
+      const c = scl[j]!;
+      const d = dn[j]!;
+      if (
+        (c === 4 || c === 5) &&
+        validScl[c] === 1 &&
+        d !== nodata &&
+        d >= 0 &&
+        d < histogram.length
+      )
+        histogram[d | 0]!++;
     }
-    const sclHasData = scl !== setup.scl.nodata;
-    const clear = sclHasData && validScl[scl] === 1;
-    if (clear && checkBand >= 0 && hasData[checkBand] === 1 && (scl === 4 || scl === 5)) {
-      const d = dn[checkBand]!;
-      if (d >= 0 && d < checkHistogram.length) checkHistogram[d | 0]!++;
-    }
-    for (let i = 0; i < nIndices; i++) {
-      const kernel = indices[i]!;
-      const [a, b, cArg] = kernel.args;
-      // The SCL decides first: a pixel it classifies as cloud, shadow or snow is masked even when a
-      // band holds no value there (clean rasters zero the DN of masked pixels and keep the SCL).
-      if (sclHasData && !clear) {
-        classes[i]![slot] = MASKED;
-        values[i]![slot] = Number.NaN;
+  }
+  for (let i = 0; i < setup.indices.length; i++) {
+    const kernel = setup.indices[i]!;
+    const a = scratch.dn[kernel.args[0]]!;
+    const b = scratch.dn[kernel.args[1]]!;
+    const cBand = scratch.dn[kernel.args[2]]!;
+    const noA = setup.bands[kernel.args[0]]!.nodata;
+    const noB = setup.bands[kernel.args[1]]!.nodata;
+    const noC = setup.bands[kernel.args[2]]!.nodata;
+    const { formula, min, max } = kernel;
+    const classes = out.classes[i]!;
+    const values = out.values[i]!;
+    for (let j = 0; j < count; j++) {
+      const slot = slots[j]!;
+      const c = scl[j]!;
+      // The SCL decides first: no data, or masked (cloud, shadow, snow) even where a band holds no
+      // value (clean rasters zero the DN of masked pixels and keep the SCL).
+      if (c === sclNodata) {
+        classes[slot] = NO_DATA;
+        values[slot] = Number.NaN;
         continue;
       }
-      if (!sclHasData || hasData[a] === 0 || hasData[b] === 0 || hasData[cArg] === 0) {
-        classes[i]![slot] = NO_DATA;
-        values[i]![slot] = Number.NaN;
+      if (validScl[c] !== 1) {
+        classes[slot] = MASKED;
+        values[slot] = Number.NaN;
         continue;
       }
-      const v = kernel.formula(reflectance[a]!, reflectance[b]!, reflectance[cArg]!);
-      if (Number.isFinite(v) && v >= kernel.min && v <= kernel.max) {
-        classes[i]![slot] = VALID;
-        values[i]![slot] = v;
+      const da = a[j]!;
+      const db = b[j]!;
+      const dc = cBand[j]!;
+      if (da === noA || db === noB || dc === noC) {
+        classes[slot] = NO_DATA;
+        values[slot] = Number.NaN;
+        continue;
+      }
+      const v = formula(da * scale + offset, db * scale + offset, dc * scale + offset);
+      // NaN and ±Infinity (a zero denominator) fail the range test.
+      if (v >= min && v <= max) {
+        classes[slot] = VALID;
+        values[slot] = v;
       } else {
-        classes[i]![slot] = MASKED;
-        values[i]![slot] = Number.NaN;
+        classes[slot] = MASKED;
+        values[slot] = Number.NaN;
       }
     }
   }
