@@ -103,6 +103,8 @@ export const scenes = pgTable(
     offsetSuspect: boolean('offset_suspect').notNull().default(false),
     /** Band id → source href. */
     assets: jsonb('assets').notNull(),
+    /** The parsed scene (bands with scale, offset, nodata; CRS; platform): what the activities read. */
+    scene: jsonb('scene'),
     /** Datalake keys of the clipped raw and clean rasters, per parcel group. */
     datalakeKeys: jsonb('datalake_keys').notNull().default({}),
     status: text('status').notNull().default('found'),

@@ -35,12 +35,12 @@ export async function upsertScenes(
   if (scenes.length === 0) return 0;
   const result = await db.pool.query(
     `INSERT INTO scenes AS s (id, collection, tile, acquired_at, cloud_cover, processing_baseline,
-                              datatake, harmonisation, assets, status)
+                              datatake, harmonisation, assets, scene, status)
      SELECT t.id, t.collection, t.tile, t.acquired_at, t.cloud_cover, t.baseline, t.datatake,
-            t.harmonisation, t.assets, $10::text
+            t.harmonisation, t.assets, t.scene, $10::text
        FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::real[], $6::text[],
-                   $7::text[], $8::jsonb[], $9::jsonb[])
-            AS t(id, collection, tile, acquired_at, cloud_cover, baseline, datatake, harmonisation, assets)
+                   $7::text[], $8::jsonb[], $9::jsonb[], $11::jsonb[])
+            AS t(id, collection, tile, acquired_at, cloud_cover, baseline, datatake, harmonisation, assets, scene)
      ON CONFLICT (id) DO UPDATE SET
        collection = EXCLUDED.collection,
        tile = EXCLUDED.tile,
@@ -50,15 +50,16 @@ export async function upsertScenes(
        datatake = EXCLUDED.datatake,
        harmonisation = EXCLUDED.harmonisation,
        assets = EXCLUDED.assets,
+       scene = EXCLUDED.scene,
        status = ${MERGED_STATUS},
        status_reason = CASE WHEN ${MERGED_STATUS} = s.status THEN s.status_reason END,
        updated_at = now()
      WHERE (s.collection, s.tile, s.acquired_at, s.cloud_cover, s.processing_baseline, s.datatake,
-            s.harmonisation, s.assets, s.status)
+            s.harmonisation, s.assets, s.scene, s.status)
            IS DISTINCT FROM
            (EXCLUDED.collection, EXCLUDED.tile, EXCLUDED.acquired_at, EXCLUDED.cloud_cover,
             EXCLUDED.processing_baseline, EXCLUDED.datatake, EXCLUDED.harmonisation,
-            EXCLUDED.assets, ${MERGED_STATUS})`,
+            EXCLUDED.assets, EXCLUDED.scene, ${MERGED_STATUS})`,
     [
       scenes.map((s) => s.id),
       scenes.map((s) => s.collection),
@@ -70,6 +71,7 @@ export async function upsertScenes(
       scenes.map((s) => JSON.stringify(s.harmonisation)),
       scenes.map((s) => JSON.stringify(assetHrefs(s))),
       status,
+      scenes.map((s) => JSON.stringify(s)),
     ],
   );
   return result.rowCount ?? 0;
@@ -130,6 +132,8 @@ export interface StoredScene {
   offsetSuspect: boolean;
   /** Band id → href. */
   assets: Record<string, string>;
+  /** The parsed scene as the search stored it (null for rows written before it was kept). */
+  scene: Scene | null;
   datalakeKeys: Record<string, unknown>;
   status: SceneStatus;
   statusReason: string | null;
@@ -148,6 +152,7 @@ export async function getScene(db: Database, id: string): Promise<StoredScene | 
     harmonisation: Scene['harmonisation'];
     offset_suspect: boolean;
     assets: Record<string, string>;
+    scene: Scene | null;
     datalake_keys: Record<string, unknown>;
     status: SceneStatus;
     status_reason: string | null;
@@ -165,6 +170,7 @@ export async function getScene(db: Database, id: string): Promise<StoredScene | 
     harmonisation: r.harmonisation,
     offsetSuspect: r.offset_suspect,
     assets: r.assets,
+    scene: r.scene,
     datalakeKeys: r.datalake_keys,
     status: r.status,
     statusReason: r.status_reason,

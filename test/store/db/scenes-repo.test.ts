@@ -47,7 +47,7 @@ describe('scenes repository (real PostgreSQL)', function () {
   });
   after(async () => db?.close());
 
-  it('stores what a scene is (tile, time, cloud cover, harmonisation, band hrefs) and changes nothing when found again', async () => {
+  it('stores what a scene is (tile, time, cloud cover, harmonisation, band hrefs, the parsed scene) and changes nothing when found again', async () => {
     assert.equal(await upsertScenes(db, [a, b, a], 'found'), 2);
     const stored = await getScene(db, a.id);
     assert.ok(stored);
@@ -59,6 +59,8 @@ describe('scenes repository (real PostgreSQL)', function () {
     assert.equal(stored.assets.B04, `https://example.test/${a.id}/B04.tif`);
     assert.equal(stored.assets.SCL, a.bands.SCL?.href);
     assert.equal(stored.status, 'found');
+    // The whole parsed scene comes back, so activities need not ask the STAC API again.
+    assert.deepEqual(stored.scene, JSON.parse(JSON.stringify(a)));
     assert.equal(await upsertScenes(db, [a, b], 'found'), 0);
   });
 
