@@ -25,7 +25,9 @@ import {
   tileBytes,
 } from './tiff-pixels';
 
+export type { TiffCompression, TiffPredictor } from './tiff-layout';
 export type { CogDataType, CogPixels, PixelWindow } from './tiff-pixels';
+export { encodeCogFromTiles, type PrecompressedCogInput } from './tiff-precompressed';
 
 /**
  * Writes Cloud-Optimized GeoTIFFs: a classic little-endian TIFF with GDAL's structural-metadata
@@ -41,6 +43,10 @@ export const DEFAULT_TILE_SIZE = 1024;
 export const DEFAULT_COMPRESSION_LEVEL = 6;
 /** Tiles compressed at once in libuv's thread pool (4 threads); 2 cores here, headroom for I/O. */
 export const DEFAULT_CONCURRENCY = 4;
+/** zlib's own default output chunk; small tiles need no more. */
+const MIN_DEFLATE_CHUNK_BYTES = 16 * 1024;
+/** deflateBound's worst-case growth of incompressible data is well under this. */
+const DEFLATE_CHUNK_SLACK_BYTES = 1024;
 /** TIFF requires tile sizes that are multiples of 16. */
 const TILE_SIZE_MULTIPLE = 16;
 
@@ -151,7 +157,7 @@ function settingsOf(input: CogInput): Settings {
     fill: nodata ?? 0,
     levels: planPyramid(grid.width, grid.height, tileSize, overviews),
     compressionLevel,
-    predictor: predictor === 'horizontal',
+    predictor: predictor === 'horizontal' ? 2 : 1,
     concurrency: input.concurrency ?? DEFAULT_CONCURRENCY,
   };
 }
@@ -186,8 +192,33 @@ function tileJobs(level: PyramidLevel, samples: number, tileSize: number): TileJ
 
 async function compressTile(settings: Settings, window: PixelWindow, pixels: CogPixels) {
   const tile = padTile(pixels, window, settings.tileSize, settings.dataType, settings.fill);
-  if (settings.predictor) applyHorizontalPredictor(tile, settings.tileSize);
-  return deflateAsync(tileBytes(tile), { level: settings.compressionLevel });
+  return deflateTile(tile, settings.tileSize, {
+    predictor: settings.predictor === 2,
+    compressionLevel: settings.compressionLevel,
+  });
+}
+
+/**
+ * Compresses one whole `tileSize`² tile the way this writer stores tiles: horizontal predictor
+ * (applied in place: `tile` is consumed) when asked, then zlib in libuv's thread pool. For callers
+ * that build tiles themselves and assemble them with `encodeCogFromTiles`.
+ */
+export function deflateTile(
+  tile: CogPixels,
+  tileSize: number,
+  options: { predictor: boolean; compressionLevel?: number },
+): Promise<Buffer> {
+  if (tile.length !== tileSize * tileSize) {
+    throw badOption(`a ${tileSize}² tile needs ${tileSize * tileSize} values, got ${tile.length}`);
+  }
+  if (options.predictor) applyHorizontalPredictor(tile, tileSize);
+  const bytes = tileBytes(tile);
+  return deflateAsync(bytes, {
+    level: options.compressionLevel ?? DEFAULT_COMPRESSION_LEVEL,
+    // One output chunk for the whole tile: with zlib's 16 KiB default a 2 MiB tile would cross
+    // from the thread pool to the main thread about a hundred times instead of once.
+    chunkSize: Math.max(MIN_DEFLATE_CHUNK_BYTES, bytes.byteLength + DEFLATE_CHUNK_SLACK_BYTES),
+  });
 }
 
 function identityMap(size: number): Int32Array {

@@ -25,14 +25,21 @@ export interface LayoutSettings {
   tileSize: number;
   nodata: number | undefined;
   levels: PyramidLevel[];
-  predictor: boolean;
+  /** TIFF Predictor: 1 none, 2 horizontal differencing, 3 floating point. */
+  predictor: TiffPredictor;
+  /** How the tiles were compressed. @default 'deflate' */
+  compression?: TiffCompression;
 }
 
-const COMPRESSION_ADOBE_DEFLATE = 8;
+/** TIFF Predictor tag values. */
+export type TiffPredictor = 1 | 2 | 3;
+/** Tile compressions the layout can declare. */
+export type TiffCompression = 'deflate' | 'none';
+
+const COMPRESSION_CODES: Record<TiffCompression, number> = { deflate: 8, none: 1 };
 const PHOTOMETRIC_MIN_IS_BLACK = 1;
 const PLANAR_CONTIGUOUS = 1;
 const PLANAR_SEPARATE = 2;
-const PREDICTOR_HORIZONTAL = 2;
 const SUBFILE_REDUCED_RESOLUTION = 1;
 
 /**
@@ -71,7 +78,11 @@ function ifdEntries(
     { tag: Tag.ImageWidth, type: FieldType.LONG, values: [level.width] },
     { tag: Tag.ImageLength, type: FieldType.LONG, values: [level.height] },
     { tag: Tag.BitsPerSample, type: FieldType.SHORT, values: perSample(info.bytes * 8) },
-    { tag: Tag.Compression, type: FieldType.SHORT, values: [COMPRESSION_ADOBE_DEFLATE] },
+    {
+      tag: Tag.Compression,
+      type: FieldType.SHORT,
+      values: [COMPRESSION_CODES[settings.compression ?? 'deflate']],
+    },
     {
       tag: Tag.PhotometricInterpretation,
       type: FieldType.SHORT,
@@ -96,8 +107,8 @@ function ifdEntries(
       values: [SUBFILE_REDUCED_RESOLUTION],
     });
   }
-  if (settings.predictor) {
-    entries.push({ tag: Tag.Predictor, type: FieldType.SHORT, values: [PREDICTOR_HORIZONTAL] });
+  if (settings.predictor !== 1) {
+    entries.push({ tag: Tag.Predictor, type: FieldType.SHORT, values: [settings.predictor] });
   }
   if (samples > 1) {
     // Extra samples of unspecified meaning: the bands are data, not alpha.
@@ -132,7 +143,10 @@ function structuralMetadata(): Buffer {
   return Buffer.from(headerLine(body.length) + body, 'ascii');
 }
 
-/** Lays out header, IFDs and tiles; offsets are fixed once every tile's size is known. */
+/**
+ * Lays out header, IFDs and tiles; offsets are fixed once every tile's size is known. An empty
+ * tile is sparse: offset and byte count 0, no bytes in the file, read as nodata by GDAL and ours.
+ */
 export function assembleCog(settings: LayoutSettings, compressed: Buffer[][]): CogParts {
   const { levels } = settings;
   const ghost = structuralMetadata();
@@ -152,6 +166,10 @@ export function assembleCog(settings: LayoutSettings, compressed: Buffer[][]): C
   const tileOffsets: number[][] = levels.map(() => []);
   for (const level of [...levels].reverse()) {
     for (const tile of compressed[level.level]) {
+      if (tile.length === 0) {
+        tileOffsets[level.level].push(0);
+        continue;
+      }
       const leader = Buffer.alloc(TILE_LEADER_BYTES);
       leader.writeUInt32LE(tile.length);
       tileOffsets[level.level].push(offset + TILE_LEADER_BYTES);

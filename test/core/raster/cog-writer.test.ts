@@ -16,7 +16,9 @@ import { BadInputError } from '../../../src/core/errors';
 import {
   type CogDataType,
   type CogPixels,
+  deflateTile,
   encodeCog,
+  encodeCogFromTiles,
   writeCogFile,
 } from '../../../src/core/raster/cog-writer';
 import type { RasterGrid } from '../../../src/core/raster/grid';
@@ -395,5 +397,72 @@ describe('COG writer', () => {
       readdirSync(dir).filter((f) => f.endsWith('.tmp')),
       [],
     );
+  });
+
+  describe('from tiles compressed beforehand', () => {
+    it('assembles a COG GDAL reads: the given tiles where they are, nodata in the sparse ones', async () => {
+      const grid = utmGrid(70, 40);
+      const band = Uint16Array.from(pseudoRandom(70 * 40, 5, (u) => 1 + Math.floor(u * 9000)));
+      // Tiles of 32 px: 3 × 2, the last column and row partial; tiles 1 and 5 left sparse.
+      const tiles: Array<Buffer | null> = [];
+      for (let ty = 0; ty < 2; ty++) {
+        for (let tx = 0; tx < 3; tx++) {
+          if (ty * 3 + tx === 1 || ty * 3 + tx === 5) {
+            tiles.push(null);
+            continue;
+          }
+          const tile = new Uint16Array(32 * 32);
+          for (let r = 0; r < 32 && ty * 32 + r < 40; r++) {
+            for (let c = 0; c < 32 && tx * 32 + c < 70; c++) {
+              tile[r * 32 + c] = band[(ty * 32 + r) * 70 + tx * 32 + c]!;
+            }
+          }
+          tiles.push(await deflateTile(tile, 32, { predictor: true }));
+        }
+      }
+      const bytes = encodeCogFromTiles({
+        grid,
+        dataType: 'uint16',
+        tileSize: 32,
+        compression: 'deflate',
+        predictor: 2,
+        nodata: 0,
+        tile: (i) => tiles[i],
+      });
+      const path = join(dir, 'from-tiles.tif');
+      writeFileSync(path, bytes);
+      const info = gdalinfo(path);
+      assert.deepEqual(info.size, [70, 40]);
+      assert.deepEqual(info.bands[0].block, [32, 32]);
+      assert.equal(info.metadata.IMAGE_STRUCTURE.PREDICTOR, '2');
+      assert.equal(info.metadata.IMAGE_STRUCTURE.LAYOUT, 'COG');
+      const { rasters } = await readBack(bytes);
+      for (let r = 0; r < 40; r++) {
+        for (let c = 0; c < 70; c++) {
+          const tile = Math.floor(r / 32) * 3 + Math.floor(c / 32);
+          const expected = tile === 1 || tile === 5 ? 0 : band[r * 70 + c];
+          assert.equal(rasters[0]![r * 70 + c], expected, `pixel ${c},${r}`);
+        }
+      }
+      assert.equal(gdalValue(path, 69, 39), 0);
+      assert.equal(gdalValue(path, 69, 0), band[69]);
+    });
+
+    it('refuses a predictor the data type cannot take and uncompressed tiles of the wrong size', () => {
+      const base = {
+        grid: utmGrid(16, 16),
+        tileSize: 16,
+        compression: 'none' as const,
+        tile: () => new Uint8Array(100),
+      };
+      assert.throws(
+        () => encodeCogFromTiles({ ...base, dataType: 'float32', predictor: 2 }),
+        (e: unknown) => e instanceof BadInputError && /predictor 2/.test(e.message),
+      );
+      assert.throws(
+        () => encodeCogFromTiles({ ...base, dataType: 'uint16', predictor: 1 }),
+        (e: unknown) => e instanceof BadInputError && /holds 100 bytes/.test(e.message),
+      );
+    });
   });
 });
