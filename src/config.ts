@@ -73,6 +73,12 @@ export interface PipelineConfig {
   computeChunkParcels: number;
   /** Most processGroup child workflows running at once in a weekly run. */
   maxConcurrentGroups: number;
+  /** Weeks before a run's week whose acquisitions are searched again (late scenes, newly watched parcels). */
+  lookbackWeeks: number;
+  /** Id of the weekly Temporal schedule. */
+  scheduleId: string;
+  /** When the weekly schedule runs (cron, UTC). */
+  scheduleCron: string;
 }
 
 export interface DevStackConfig {
@@ -175,6 +181,9 @@ function readConfig(e: Env, cwd: string): Config {
       max: 1_000_000,
     }),
     maxConcurrentGroups: e.integer('PARCELWATCH_MAX_CONCURRENT_GROUPS', 4, { min: 1, max: 1000 }),
+    lookbackWeeks: e.integer('PARCELWATCH_LOOKBACK_WEEKS', 2, { min: 0, max: 52 }),
+    scheduleId: e.string('PARCELWATCH_SCHEDULE_ID', 'parcelwatch-weekly'),
+    scheduleCron: e.string('PARCELWATCH_SCHEDULE_CRON', '0 3 * * MON'),
   };
 
   const datalake = readDatalake(e, home, cwd);

@@ -1,20 +1,42 @@
 import type { Database } from '../store/db/database';
 import { type SchemaStatus, schemaStatus } from '../store/db/status';
+import { computeActivities } from './compute';
+import type { ActivityDeps } from './deps';
+import { guarded } from './failures';
+import { planningActivities } from './planning';
+import { rasterActivities } from './rasters';
+import { recordActivities } from './records';
+import { searchActivities } from './search';
 
-/** What activities need from the outside world; tests pass real or in-memory collaborators. */
-export interface ActivityDeps {
-  db: Database;
-}
+export type { ActivityDeps } from './deps';
 
 /**
  * Builds the activities with their dependencies. Activities stay thin: validate, call the core or
- * the store, heartbeat, return ids and keys.
+ * the store, heartbeat, return ids and keys; their errors reach Temporal typed (retryable or not).
  */
 export function createActivities(deps: ActivityDeps) {
+  const all = {
+    ...baseActivities(deps.db),
+    ...planningActivities(deps),
+    ...searchActivities(deps),
+    ...rasterActivities(deps),
+    ...computeActivities(deps),
+    ...recordActivities(deps),
+  };
+  return Object.fromEntries(
+    Object.entries(all).map(([name, fn]) => [
+      name,
+      guarded(fn as (...args: unknown[]) => Promise<unknown>),
+    ]),
+  ) as typeof all;
+}
+
+/** Activities that need only the database (the readiness check). */
+export function baseActivities(db: Database) {
   return {
     /** Reports the schema's migrations, PostGIS and partitioning; read-only. */
     async checkSchema(): Promise<SchemaStatus> {
-      return schemaStatus(deps.db.pool, deps.db.schema);
+      return schemaStatus(db.pool, db.schema);
     },
   };
 }

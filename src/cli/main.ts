@@ -2,6 +2,8 @@ import { Command } from 'commander';
 import { registerCheck } from './commands/check';
 import { registerCompute } from './commands/compute';
 import { registerDb } from './commands/db';
+import { registerPipeline } from './commands/pipeline';
+import { registerSchedule } from './commands/schedule';
 import { registerWorker } from './commands/worker';
 import { EXIT, exitCodeFor } from './exit-codes';
 
@@ -17,6 +19,8 @@ export function buildProgram(): Command {
   registerWorker(program);
   registerCheck(program);
   registerCompute(program);
+  registerPipeline(program);
+  registerSchedule(program);
   return program;
 }
 

@@ -1,4 +1,5 @@
 import { createActivities } from '../activities';
+import { activityDeps } from '../activities/deps';
 import { loadConfig } from '../config';
 import { openDatabase } from '../store/db/database';
 import { connectWorker } from '../temporal/connection';
@@ -14,7 +15,7 @@ export async function runWorkerProcess(queues: Array<'io' | 'cpu'> = ['io', 'cpu
   try {
     const connection = await connectWorker(config.temporal);
     try {
-      const activities = createActivities({ db });
+      const activities = createActivities(activityDeps(config, db));
       const workers = await createWorkers({ config, connection, activities, queues });
       console.log(
         `parcelwatch worker: ${queues.map((q) => config.temporal.taskQueues[q]).join(' + ')} on ${config.temporal.address} (${config.temporal.namespace}), schema ${config.database.schema}`,

@@ -6,7 +6,17 @@ import type { Config } from '../config';
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 
 /** Which activities run on which queue: I/O-bound ones beside the workflows, CPU-bound apart. */
-export const IO_ACTIVITIES = ['checkSchema'] as const satisfies ReadonlyArray<keyof Activities>;
+export const IO_ACTIVITIES = [
+  'checkSchema',
+  'runSettings',
+  'planGroups',
+  'searchScenes',
+  'planScene',
+  'downloadScene',
+  'recordSceneOutcome',
+  'prepareTables',
+  'recordRun',
+] as const satisfies ReadonlyArray<keyof Activities>;
 
 export interface WorkerSetOptions {
   config: Config;

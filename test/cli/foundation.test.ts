@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { freePort } from '../../scripts/provision/ports';
 import { createActivities } from '../../src/activities';
+import { activityDeps } from '../../src/activities/deps';
 import { loadConfig } from '../../src/config';
 import { openDatabase } from '../../src/store/db/database';
 import { readMigrations } from '../../src/store/db/migrate';
@@ -86,14 +87,16 @@ describe('parcelwatch CLI: configuration, database and readiness', function () {
       const workers = await createWorkers({
         config,
         connection,
-        activities: createActivities({ db: database }),
+        activities: createActivities(activityDeps(config, database)),
         workflowBundle: await workflowBundle(),
       });
       assert.deepEqual(
         workers.map((w: Worker) => w.options.taskQueue),
-        [env.PARCELWATCH_TASK_QUEUE_IO],
+        [env.PARCELWATCH_TASK_QUEUE_IO, env.PARCELWATCH_TASK_QUEUE_CPU],
       );
-      const result = await workers[0]!.runUntil(runCli(['check'], env));
+      const check = runCli(['check'], env);
+      await Promise.all(workers.map((worker) => worker.runUntil(check)));
+      const result = await check;
       assert.equal(result.code, 0, result.stderr);
       assert.match(
         result.stdout,

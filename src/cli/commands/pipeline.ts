@@ -1,0 +1,176 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../../config';
+import { printJson } from '../output';
+import { parseIds, parseList } from '../parse';
+import { withTemporal } from '../temporal-client';
+
+/** Loaded on use: the Temporal client is slow to load and most commands do not need it. */
+const runs = () => require('../../temporal/runs') as typeof import('../../temporal/runs');
+const replay = () => require('../../temporal/replay') as typeof import('../../temporal/replay');
+
+interface RunOptions {
+  week?: string;
+  tiles?: string;
+  groups?: string;
+  index?: string;
+  reprocess?: boolean;
+  wait?: boolean;
+  json?: boolean;
+}
+
+export function registerPipeline(program: Command): void {
+  program
+    .command('run')
+    .description('Start the weekly run of one ISO week by hand (workflow weekly-<week>)')
+    .option('--week <YYYY-Www>', 'the week to process (default: the last complete week)')
+    .option('--tiles <list>', 'only these Sentinel-2 tiles, e.g. 33TWL,33TWM')
+    .option('--groups <ids>', 'only these parcel group ids')
+    .option('--index <list>', 'indices to compute (default: PARCELWATCH_INDICES)')
+    .option('--reprocess', 'recompute observations that are already current')
+    .option('--wait', 'follow the progress until the run ends; the exit code says how it ended')
+    .option('--json', 'print the result as JSON')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ parcelwatch run --week 2026-W48 --wait
+  $ parcelwatch run --week 2026-W48 --tiles 33TWL --reprocess
+Equivalent with the Temporal CLI:
+  $ temporal workflow start --type weeklyRun --task-queue parcelwatch-io --workflow-id weekly-2026-W48 --input '{"week":"2026-W48"}'`,
+    )
+    .action(async (options: RunOptions) => {
+      const config = loadConfig();
+      await withTemporal(config, async (client) => {
+        const handle = await runs().startWeekly(client, {
+          week: options.week,
+          tiles: parseList(options.tiles),
+          groupIds: parseIds(options.groups, '--groups'),
+          indices: parseList(options.index),
+          reprocess: options.reprocess,
+          taskQueue: config.temporal.taskQueues.io,
+        });
+        await reportStarted(handle, options);
+      });
+    });
+
+  program
+    .command('backfill')
+    .description(
+      'Run the weekly job over a range of past weeks (workflow backfill-<from>-<to>, one weekly-<week> child per week)',
+    )
+    .requiredOption('--from <YYYY-Www>', 'first week')
+    .requiredOption('--to <YYYY-Www>', 'last week (included)')
+    .option('--tiles <list>', 'only these Sentinel-2 tiles')
+    .option('--groups <ids>', 'only these parcel group ids')
+    .option('--index <list>', 'indices to compute (default: PARCELWATCH_INDICES)')
+    .option('--reprocess', 'recompute observations that are already current')
+    .option('--weeks-per-run <n>', 'weeks handled before the workflow continues as new', '8')
+    .option('--wait', 'follow the progress until the backfill ends')
+    .option('--json', 'print the result as JSON')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ parcelwatch backfill --from 2026-W30 --to 2026-W47 --wait
+Equivalent with the Temporal CLI:
+  $ temporal workflow start --type backfill --task-queue parcelwatch-io --workflow-id backfill-2026-W30-2026-W47 --input '{"from":"2026-W30","to":"2026-W47"}'`,
+    )
+    .action(async (options: RunOptions & { from: string; to: string; weeksPerRun: string }) => {
+      const config = loadConfig();
+      await withTemporal(config, async (client) => {
+        const handle = await runs().startBackfill(client, {
+          from: options.from,
+          to: options.to,
+          tiles: parseList(options.tiles),
+          groupIds: parseIds(options.groups, '--groups'),
+          indices: parseList(options.index),
+          reprocess: options.reprocess,
+          weeksPerRun: Number(options.weeksPerRun),
+          taskQueue: config.temporal.taskQueues.io,
+        });
+        await reportStarted(handle, options);
+      });
+    });
+
+  const runsCommand = program.command('runs').description('Pipeline runs');
+  runsCommand
+    .command('retry <workflowId>')
+    .description(
+      "Start a new run of a failed (or finished) workflow with its first run's input, under the same id",
+    )
+    .option('--wait', 'follow the progress until the run ends')
+    .option('--json', 'print the result as JSON')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ parcelwatch runs retry weekly-2026-W48 --wait\n  $ parcelwatch runs retry backfill-2026-W30-2026-W47',
+    )
+    .action(async (workflowId: string, options: RunOptions) => {
+      await withTemporal(loadConfig(), async (client) => {
+        const handle = await runs().retryRun(client, workflowId);
+        await reportStarted(handle, options);
+      });
+    });
+
+  program
+    .command('replay <workflowId>')
+    .description(
+      "Replay a run's history against the current workflow code and report any non-determinism",
+    )
+    .option('--run-id <runId>', 'a specific run (default: the latest)')
+    .option('--json', 'print the result as JSON')
+    .addHelpText(
+      'after',
+      '\nRun it before deploying workflow changes: a failure means running workflows would break.\n\nExamples:\n  $ parcelwatch replay weekly-2026-W48\n  $ parcelwatch replay weekly-2026-W48 --run-id 5f2c…',
+    )
+    .action(async (workflowId: string, options: { runId?: string; json?: boolean }) => {
+      await withTemporal(loadConfig(), async (client) => {
+        const outcome = await replay().replayFromServer(client, workflowId, options.runId);
+        if (options.json) printJson(outcome);
+        else if (outcome.ok)
+          console.log(
+            `${workflowId} (run ${outcome.runId}, ${outcome.events} events) replays cleanly on the current code`,
+          );
+        else
+          console.error(
+            `${workflowId} (run ${outcome.runId}) does NOT replay on the current code:\n${outcome.error}`,
+          );
+        if (!outcome.ok) process.exitCode = 1;
+      });
+    });
+}
+
+async function reportStarted(
+  handle: import('@temporalio/client').WorkflowHandleWithFirstExecutionRunId,
+  options: { wait?: boolean; json?: boolean },
+): Promise<void> {
+  const started = { workflowId: handle.workflowId, runId: handle.firstExecutionRunId };
+  if (!options.wait) {
+    if (options.json) printJson(started);
+    else
+      console.log(
+        `started ${started.workflowId} (run ${started.runId}); follow it in the Temporal UI or with --wait`,
+      );
+    return;
+  }
+  if (!options.json)
+    console.log(`started ${started.workflowId}; waiting (Ctrl-C stops waiting, not the run)…`);
+  await runs().followProgress<Record<string, unknown>>(handle, (progress) => {
+    if (!options.json)
+      console.log(
+        `  ${Object.entries(progress)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}`,
+      );
+  });
+  try {
+    const result = await handle.result();
+    if (options.json) printJson({ ...started, status: 'completed', result });
+    else console.log(`${started.workflowId} completed: ${JSON.stringify(result)}`);
+  } catch (error) {
+    const cause =
+      (error as { cause?: { message?: string } }).cause?.message ?? (error as Error).message;
+    if (options.json) printJson({ ...started, status: 'failed', error: cause });
+    else console.error(`${started.workflowId} failed: ${cause}`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,37 @@
+import { BadInputError } from '../core/errors';
+
+/** An ISO 8601 instant from the command line, or a clear error naming the option. */
+export function parseInstant(value: string, option: string): Date {
+  const ms = Date.parse(value);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(ms)) {
+    throw new BadInputError(
+      `${option} "${value}" is not an ISO 8601 date or instant, e.g. 2026-10-01T00:00:00Z`,
+      { code: 'OPTION_INVALID' },
+    );
+  }
+  return new Date(ms);
+}
+
+/** A comma-separated list option, trimmed, without empty items. */
+export function parseList(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  const items = value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+  return items.length ? items : undefined;
+}
+
+/** A comma-separated list of positive integers (ids), or a clear error naming the option. */
+export function parseIds(value: string | undefined, option: string): number[] | undefined {
+  const items = parseList(value);
+  if (!items) return undefined;
+  return items.map((item) => {
+    const n = Number(item);
+    if (!Number.isInteger(n) || n < 1)
+      throw new BadInputError(`${option}: "${item}" is not a positive integer id`, {
+        code: 'OPTION_INVALID',
+      });
+    return n;
+  });
+}
