@@ -41,6 +41,8 @@ export async function processGroup(input: ProcessGroupInput): Promise<GroupResul
   const search = await io.search.searchScenes({ groupId, tile, window: input.window });
   result.scenesFound = search.scenes.length;
   result.scenesSkipped = search.skipped.length;
+  for (const item of search.skipped)
+    log.warn('scene skipped', { groupId, sceneId: item.id, reason: item.reason });
   if (search.scenes.length === 0) {
     result.status = 'no-scenes';
     return result;

@@ -58,6 +58,8 @@ export interface WeeklyRunResult {
   groupsWithoutScenes: number;
   scenesProcessed: number;
   scenesFailed: number;
+  /** Items left out by the searches (a missing asset, an unknown CRS, superseded duplicates). */
+  scenesSkipped: number;
   observations: number;
   weeklyRows: number;
   failures: Array<{ groupId: number; tile: string; reason: string }>;
@@ -213,6 +215,7 @@ async function start(input: WeeklyRunInput): Promise<CarriedState> {
       groupsWithoutScenes: 0,
       scenesProcessed: 0,
       scenesFailed: 0,
+      scenesSkipped: 0,
       observations: 0,
       failures: [],
     },
@@ -260,6 +263,7 @@ function tally(state: CarriedState, result: GroupResult): void {
   if (result.status === 'no-scenes') t.groupsWithoutScenes++;
   t.scenesProcessed += result.scenesProcessed;
   t.scenesFailed += result.scenesFailed.length;
+  t.scenesSkipped += result.scenesSkipped;
   t.observations += result.observations;
 }
 
@@ -313,6 +317,7 @@ function countsOf(result: WeeklyRunResult): Record<string, number> {
     groupsWithoutScenes: result.groupsWithoutScenes,
     scenesProcessed: result.scenesProcessed,
     scenesFailed: result.scenesFailed,
+    scenesSkipped: result.scenesSkipped,
     observations: result.observations,
     weeklyRows: result.weeklyRows,
   };
