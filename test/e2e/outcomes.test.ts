@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { WeeklyRunResult } from '../../src/workflows/weekly-run';
+import { recordHistory } from '../helpers/histories';
 import { executeWithWorkers, type PipelineFixture, pipelineFixture } from '../helpers/pipeline';
 
 /** One clear week, one fully clouded week, and a week without any acquisition. */
@@ -52,12 +53,13 @@ describe('weekly run outcomes: bad data, no scenes, clouds (real services)', fun
   after(async () => fixture?.close());
 
   it('fails the scene with a corrupt COG, records why, and goes on with the others', async () => {
-    const result = await executeWithWorkers<WeeklyRunResult>(
-      fixture,
-      'weeklyRun',
-      `weekly-2024-W19-${Date.now()}`,
-      [{ week: '2024-W19' }],
-    );
+    const workflowId = `weekly-2024-W19-${Date.now()}`;
+    const result = await executeWithWorkers<WeeklyRunResult>(fixture, 'weeklyRun', workflowId, [
+      { week: '2024-W19' },
+    ]);
+    await recordHistory(fixture.client, 'weekly-run-bad-data', workflowId, {
+      children: { processGroup: 'process-group-bad-data' },
+    });
     assert.equal(result.status, 'completed', 'bad data in one scene does not fail the run');
     assert.ok(result.scenesFailed >= 1, `${result.scenesFailed} scenes failed`);
     const scene = await fixture.db.pool.query<{ status: string; status_reason: string }>(
@@ -118,12 +120,13 @@ describe('weekly run outcomes: bad data, no scenes, clouds (real services)', fun
   });
 
   it('gives no-scenes for a week without acquisitions and marks its weekly rows nodata', async () => {
-    const result = await executeWithWorkers<WeeklyRunResult>(
-      fixture,
-      'weeklyRun',
-      `weekly-2024-W21-${Date.now()}`,
-      [{ week: '2024-W21' }],
-    );
+    const workflowId = `weekly-2024-W21-${Date.now()}`;
+    const result = await executeWithWorkers<WeeklyRunResult>(fixture, 'weeklyRun', workflowId, [
+      { week: '2024-W21' },
+    ]);
+    await recordHistory(fixture.client, 'weekly-run-no-scenes', workflowId, {
+      children: { processGroup: 'process-group-no-scenes' },
+    });
     assert.equal(result.status, 'completed');
     assert.equal(result.groupsWithoutScenes, result.groups, 'every group found no scene');
     assert.equal(result.observations, 0);

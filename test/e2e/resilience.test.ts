@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WeeklyRunResult } from '../../src/workflows/weekly-run';
+import { recordHistory } from '../helpers/histories';
 import {
   assertSameObservations,
   directComputation,
@@ -107,6 +108,9 @@ describe('weekly run under faults (real services)', function () {
       worker = spawnWorker(fixture);
       try {
         const result = (await handle.result()) as WeeklyRunResult;
+        await recordHistory(fixture.client, 'weekly-run-after-worker-crash', handle.workflowId, {
+          children: { processGroup: 'process-group-after-worker-crash' },
+        });
         assert.equal(result.status, 'completed');
       } finally {
         worker.kill('SIGTERM');

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BackfillWeek } from '../../src/workflows/backfill';
 import { runCli } from '../helpers/cli';
+import { recordHistory } from '../helpers/histories';
 import {
   assertSameObservations,
   directComputation,
@@ -92,6 +93,7 @@ describe('schedules and backfill (real Temporal dev server)', function () {
       };
       assert.equal(result.status, 'ran');
       assert.match(result.week, /^\d{4}-W\d{2}$/);
+      await recordHistory(fixture.client, 'scheduled-weekly-run', recent[0]!.workflowId);
     });
 
     assert.equal(
@@ -122,6 +124,10 @@ describe('schedules and backfill (real Temporal dev server)', function () {
       ]),
     );
     const description = await fixture.client.workflow.getHandle(workflowId).describe();
+    await recordHistory(fixture.client, 'backfill-first-run', workflowId, {
+      runId: description.raw.workflowExecutionInfo?.firstRunId ?? undefined,
+    });
+    await recordHistory(fixture.client, 'backfill-last-run', workflowId);
     assert.notEqual(
       description.raw.workflowExecutionInfo?.firstRunId,
       description.runId,

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { WeeklyRunResult } from '../../src/workflows/weekly-run';
+import { recordHistory } from '../helpers/histories';
 import {
   assertSameObservations,
   directComputation,
@@ -26,12 +27,11 @@ describe('weekly run end to end (Temporal dev server, PostgreSQL/PostGIS, local 
   after(async () => fixture?.close());
 
   it('stores, for every watched parcel and scene, the observations the engine computes directly', async () => {
-    const result = await executeWithWorkers<WeeklyRunResult>(
-      fixture,
-      'weeklyRun',
-      `weekly-${WEEK}-${Date.now()}`,
-      [{ week: WEEK }],
-    );
+    const workflowId = `weekly-${WEEK}-${Date.now()}`;
+    const result = await executeWithWorkers<WeeklyRunResult>(fixture, 'weeklyRun', workflowId, [
+      { week: WEEK },
+    ]);
+    await recordHistory(fixture.client, 'weekly-run', workflowId);
     assert.equal(result.status, 'completed');
     const tiles = await fixture.db.pool.query<{ tile: string }>(
       'SELECT DISTINCT tile FROM parcel_groups ORDER BY tile',

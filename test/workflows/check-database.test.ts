@@ -4,6 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { baseActivities } from '../../src/activities';
 import { openDatabase } from '../../src/store/db/database';
 import type { SchemaStatus } from '../../src/store/db/status';
+import { recordHistory } from '../helpers/histories';
 import { testDatabase } from '../helpers/services';
 import { withWorker } from '../helpers/workers';
 
@@ -19,13 +20,16 @@ describe('checkDatabase workflow (real Temporal dev server, real PostgreSQL)', f
       embedded: false,
     });
     try {
-      const status = await withWorker(baseActivities(db), ({ client, taskQueue }) =>
-        client.workflow.execute('checkDatabase', {
+      const workflowId = `check-ready-${Date.now()}`;
+      const status = await withWorker(baseActivities(db), async ({ client, taskQueue }) => {
+        const result = await client.workflow.execute('checkDatabase', {
           taskQueue,
-          workflowId: `check-ready-${Date.now()}`,
+          workflowId,
           args: [],
-        }),
-      );
+        });
+        await recordHistory(client, 'check-database', workflowId);
+        return result;
+      });
       const result = status as SchemaStatus;
       assert.equal(result.schema, 'parcelwatch');
       assert.deepEqual(result.pending, []);
