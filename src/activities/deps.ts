@@ -2,7 +2,7 @@ import type { Config } from '../config';
 import type { ByteSource } from '../core/raster/source';
 import { StacClient } from '../core/stac/client';
 import type { ThreadPool } from '../core/thread-pool';
-import { computeThreadPool } from '../core/zonal/compute-pool';
+import { computeThreadPool, maskThreadPool } from '../core/zonal/compute-pool';
 import type { Datalake } from '../store/datalake/datalake';
 import { openDatalake } from '../store/datalake/open-datalake';
 import type { Database } from '../store/db/database';
@@ -18,6 +18,8 @@ export interface ActivityDeps {
   openSource: (href: string) => ByteSource & { close(): Promise<void> };
   /** Worker threads for pixel work; undefined runs it on the activity's own thread. */
   pool?: ThreadPool;
+  /** Worker threads for masking; undefined runs it on the activity's own thread. */
+  maskPool?: ThreadPool;
 }
 
 /** The production dependencies of a worker process, from its configuration. */
@@ -29,5 +31,6 @@ export function activityDeps(config: Config, db: Database): ActivityDeps {
     stac: new StacClient({ apiUrl: config.stac.url, collection: config.stac.collection }),
     openSource: (href) => openByteSource(href, { s3: { unsigned: true } }),
     pool: computeThreadPool(),
+    maskPool: maskThreadPool(),
   };
 }

@@ -3,7 +3,9 @@ import { BadDataError, BadInputError } from '../core/errors';
 import { bandsFor, resolveIndices } from '../core/indices/registry';
 import { clipToTiles } from '../core/raster/clip';
 import { type Cog, openCog } from '../core/raster/cog-reader';
-import { maskScene } from '../core/raster/mask';
+import type { MaskedScene } from '../core/raster/mask';
+import { type MaskInBytes, maskSceneBytes } from '../core/raster/mask-bytes';
+import { ownedBytes } from '../core/raster/memory-source';
 import type { BandId, Scene } from '../core/stac/scene';
 import { neededTiles } from '../core/zonal/scene-layout';
 import { sceneRasterKey } from '../store/datalake/keys';
@@ -155,20 +157,30 @@ export function rasterActivities(deps: ActivityDeps) {
           groupNumber: group.groupNumber,
           band,
         });
-      const sources = bands.map((band) => datalake.source(state.rawKeys[band]!));
-      try {
-        const signal = Context.current().cancellationSignal;
-        const cogs = new Map<BandId, Cog>();
-        for (let i = 0; i < bands.length; i++)
-          cogs.set(bands[i]!, await openCog(sources[i]!, { signal }));
-        heartbeat('masking');
-        const masked = await maskScene({
-          bands: Object.fromEntries([...cogs].filter(([band]) => band !== 'SCL')),
-          scl: cogs.get('SCL')!,
-          harmonisation: scene.harmonisation,
-          validSclClasses: config.science.validSclClasses,
-          signal,
-        });
+      heartbeat('reading raw rasters');
+      const raw = async (band: BandId) => ({
+        url: `${datalake.url}/${state.rawKeys[band]}`,
+        bytes: ownedBytes(await datalake.get(state.rawKeys[band]!)),
+      });
+      const rasters: MaskInBytes = {
+        bands: Object.fromEntries(
+          await Promise.all(
+            bands.filter((b) => b !== 'SCL').map(async (b) => [b, await raw(b)] as const),
+          ),
+        ),
+        scl: await raw('SCL'),
+        harmonisation: scene.harmonisation,
+        validSclClasses: [...config.science.validSclClasses],
+      };
+      heartbeat('masking');
+      // Decoding, resampling and encoding run in a worker thread: the event loop stays free for Temporal.
+      const transfer = [...Object.values(rasters.bands), rasters.scl].map(
+        (r) => r!.bytes.buffer as ArrayBuffer,
+      );
+      const masked = deps.maskPool
+        ? await deps.maskPool.run<MaskedScene>(rasters, [...new Set(transfer)])
+        : await maskSceneBytes(rasters, openCog);
+      {
         const keys: Record<string, string> = {};
         let bytesWritten = 0;
         for (const band of bands) {
@@ -198,8 +210,6 @@ export function rasterActivities(deps: ActivityDeps) {
             offsetSuspect,
           });
         return { keys, offsetSuspect, bytesWritten, reused: false };
-      } finally {
-        await Promise.all(sources.map((s) => s.close().catch(() => undefined)));
       }
     },
   };

@@ -78,12 +78,14 @@ export class ThreadPool {
   private spawn(): Worker {
     // A TypeScript module (development, tests) is loaded through tsx's require hook, whatever loader
     // the parent process used; a compiled `.js` module loads as is.
+    // An (empty) workerData tells geotiff's web-worker shim that this thread is not one of its own.
+    const workerData = {};
     const worker = this.modulePath.endsWith('.ts')
       ? new Worker(
           `require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(this.modulePath)});`,
-          { eval: true },
+          { eval: true, workerData },
         )
-      : new Worker(this.modulePath);
+      : new Worker(this.modulePath, { workerData });
     worker.unref();
     this.all.push(worker);
     return worker;

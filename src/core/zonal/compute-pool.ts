@@ -7,3 +7,11 @@ export function computeThreadPool(): ThreadPool {
   shared ??= new ThreadPool(threadModule(__dirname, 'compute-thread'));
   return shared;
 }
+
+let masking: ThreadPool | undefined;
+
+/** The process-wide pool of masking threads (one per core), created on first use. */
+export function maskThreadPool(): ThreadPool {
+  masking ??= new ThreadPool(threadModule(`${__dirname}/../raster`, 'mask-thread'));
+  return masking;
+}

@@ -179,7 +179,7 @@ export async function computeSceneStatistics(
         classes,
         values,
       };
-      const transfer = transferables([...bandTiles, sclTiles]);
+      const transfer = packTiles([...bandTiles, sclTiles]);
       const task = run(message, transfer).then((reply) => {
         const unitHistogram = (reply as UnitReply).histogram;
         for (let dn = 0; dn < unitHistogram.length; dn++) histogram[dn]! += unitHistogram[dn]!;
@@ -276,12 +276,23 @@ function checkSameCrs(scene: Scene, opened: OpenedBand[], reference: OpenedBand)
   }
 }
 
-/** The distinct buffers behind the compressed tiles, handed over to the thread rather than copied. */
-function transferables(bands: BandTiles[]): ArrayBuffer[] {
-  const buffers = new Set<ArrayBuffer>();
-  for (const band of bands)
-    for (const tile of band.tiles) buffers.add(tile.bytes.buffer as ArrayBuffer);
-  return [...buffers];
+/**
+ * Packs a unit's compressed tiles into one buffer of its own, handed over to the thread rather than
+ * copied: the views a source returns may share memory with other reads, which must not be detached.
+ */
+function packTiles(bands: BandTiles[]): ArrayBuffer[] {
+  let total = 0;
+  for (const band of bands) for (const tile of band.tiles) total += tile.bytes.byteLength;
+  const packed = new Uint8Array(total);
+  let at = 0;
+  for (const band of bands) {
+    for (const tile of band.tiles) {
+      packed.set(tile.bytes, at);
+      tile.bytes = packed.subarray(at, at + tile.bytes.byteLength);
+      at += tile.bytes.byteLength;
+    }
+  }
+  return [packed.buffer];
 }
 
 function buildObservations(
