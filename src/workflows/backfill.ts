@@ -74,7 +74,7 @@ export async function backfill(input: BackfillInput): Promise<{ weeks: BackfillW
     to: input.to,
     done: done.length,
     failed: done.filter((w) => w.status === 'failed').length,
-    remaining: todo.length - (current ? 1 : 0),
+    remaining: todo.length,
     current,
   }));
   const perRun = Math.max(1, input.weeksPerRun ?? DEFAULT_WEEKS_PER_RUN);

@@ -9,12 +9,13 @@ import { REPO_ROOT } from '../helpers/services';
 describe('demo command on embedded defaults (smoke test)', function () {
   this.timeout(300_000);
 
-  it('starts the embedded PostgreSQL with PostGIS, the Temporal dev server with its UI and a worker, and reaches a working state', async () => {
+  it('runs the main job on embedded defaults: PGlite + PostGIS, Temporal with its UI, local STAC API, worker, a backfill, a weekly NDVI table', async () => {
     const home = mkdtempSync(path.join(os.tmpdir(), 'pw-demo-'));
     const ports = {
       PARCELWATCH_PG_PORT: String(await freePort()),
       PARCELWATCH_TEMPORAL_PORT: String(await freePort()),
       PARCELWATCH_TEMPORAL_UI_PORT: String(await freePort()),
+      PARCELWATCH_STAC_PORT: String(await freePort()),
     };
     try {
       // No DATABASE_URL, no TEMPORAL_ADDRESS: the demo must provide both itself.
@@ -33,10 +34,14 @@ describe('demo command on embedded defaults (smoke test)', function () {
         result.stdout,
         new RegExp(`Web UI http://127\\.0\\.0\\.1:${ports.PARCELWATCH_TEMPORAL_UI_PORT} — started`),
       );
-      assert.match(
-        result.stdout,
-        /checkDatabase workflow completed: schema parcelwatch, \d+ migrations, PostGIS 3\.\d+\.\d+, observations native/,
-      );
+      // A backfill of the synthetic weeks ran through Temporal and filled the weekly table.
+      for (const week of ['2024-W19', '2024-W20', '2024-W21', '2024-W22']) {
+        assert.match(result.stdout, new RegExp(`${week}: completed, [1-9]\\d* observations`));
+      }
+      assert.match(result.stdout, /Weekly NDVI \(first 12 parcels/);
+      // The third week is fully clouded: its values are interpolated.
+      assert.match(result.stdout, /P0001 .* 0\.\d\d +~0\.\d\d +0\.\d\d/);
+      assert.match(result.stdout, /parcelwatch demo is up/);
       // --down stopped everything it started.
       assert.equal(await isListening(Number(ports.PARCELWATCH_PG_PORT)), false);
       assert.equal(await isListening(Number(ports.PARCELWATCH_TEMPORAL_PORT)), false);
