@@ -71,7 +71,7 @@ export async function pipelineFixture(
   const stac = await startStacServer({ dataDir: dataset.dir });
   const database = await testDatabase();
   const temporal = await testTemporal();
-  const schema = `pw_${name.replace(/[^a-z0-9]/g, '_')}`;
+  const schema = `e2e_${name.replace(/[^a-z0-9]/g, '_')}`;
   await migrate({ url: database.url, schema });
   const datalakeRoot = path.join(RUN_DIR, 'datalake', name);
   rmSync(datalakeRoot, { recursive: true, force: true });
