@@ -171,8 +171,8 @@ parcelwatch demo is up.
   STAC API          ${stacUrl}   (synthetic scenes in ${dataset.dir})
   Logs              ${dir}
 Next:
-  DATABASE_URL=${stack.databaseUrl} npx parcelwatch db status
-  STAC_API_URL=${stacUrl} npx parcelwatch run --week ${to} --reprocess --wait
+  npx parcelwatch db status
+  npx parcelwatch run --week ${to} --reprocess --wait    # recompute a week through Temporal
   npx parcelwatch schedule create && npx parcelwatch schedule describe
   psql "${stack.databaseUrl}" -c "SELECT * FROM parcelwatch.parcel_weekly LIMIT 10"
   npm run stack:down      # stop the demo services
