@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { DEFAULT_KPI_THRESHOLDS, type KpiThresholds } from './core/kpis';
 import { DEFAULT_COLLECTION, EARTH_SEARCH_V1_URL } from './core/stac/client';
 import { Env, type EnvRecord } from './env';
 
@@ -16,7 +17,15 @@ export interface Config {
   datalake: DatalakeConfig;
   science: ScienceConfig;
   pipeline: PipelineConfig;
+  quality: QualityConfig;
   devStack: DevStackConfig;
+}
+
+export interface QualityConfig {
+  /** Below any of these a run ends `degraded` and raises an alert. */
+  thresholds: KpiThresholds;
+  /** Webhook receiving alerts (Slack/Teams-compatible JSON with a `text` field); alerts are always logged. */
+  alertWebhookUrl: string | undefined;
 }
 
 export interface DatabaseConfig {
@@ -186,9 +195,42 @@ function readConfig(e: Env, cwd: string): Config {
     scheduleCron: e.string('PARCELWATCH_SCHEDULE_CRON', '0 3 * * MON'),
   };
 
+  const quality: QualityConfig = {
+    thresholds: {
+      minObservedShare: e.number(
+        'PARCELWATCH_KPI_MIN_OBSERVED_SHARE',
+        DEFAULT_KPI_THRESHOLDS.minObservedShare,
+        { min: 0, max: 1 },
+      ),
+      minOkShare: e.number('PARCELWATCH_KPI_MIN_OK_SHARE', DEFAULT_KPI_THRESHOLDS.minOkShare, {
+        min: 0,
+        max: 1,
+      }),
+      minMeanValidFraction: e.number(
+        'PARCELWATCH_KPI_MIN_MEAN_VALID_FRACTION',
+        DEFAULT_KPI_THRESHOLDS.minMeanValidFraction,
+        { min: 0, max: 1 },
+      ),
+      maxFailedActivities: e.integer(
+        'PARCELWATCH_KPI_MAX_FAILED_ACTIVITIES',
+        DEFAULT_KPI_THRESHOLDS.maxFailedActivities,
+        { min: 0, max: 1_000_000 },
+      ),
+    },
+    alertWebhookUrl:
+      e.raw('PARCELWATCH_ALERT_WEBHOOK_URL') === undefined
+        ? undefined
+        : e.url(
+            'PARCELWATCH_ALERT_WEBHOOK_URL',
+            '',
+            ['http', 'https'],
+            'a webhook URL (Slack, Teams, or any JSON receiver)',
+          ),
+  };
+
   const datalake = readDatalake(e, home, cwd);
   e.assertValid();
-  return { home, database, temporal, stac, datalake, science, pipeline, devStack };
+  return { home, database, temporal, stac, datalake, science, pipeline, quality, devStack };
 }
 
 function readDevStack(e: Env): DevStackConfig {

@@ -155,3 +155,33 @@ export interface RunRecordInput {
   error?: string;
   codeVersion?: string;
 }
+
+export interface RunKpisInput {
+  groupIds: number[];
+  /** The acquisitions the run covered (its week and lookback). */
+  window: TimeWindow;
+  scenesFound: number;
+  scenesUsed: number;
+  scenesFailed: number;
+  failedActivities: number;
+  bytesDownloaded: number;
+}
+
+export interface RunKpisResult {
+  kpis: import('../core/kpis').RunKpis;
+  status: 'completed' | 'degraded';
+  breaches: string[];
+}
+
+export interface AlertInput {
+  workflowId: string;
+  runId: string;
+  kind: RunRecordInput['kind'];
+  /** What the run covered, e.g. `2026-W48`. */
+  subject: string;
+  status: 'failed' | 'degraded';
+  reasons: string[];
+  trigger: RunTrigger;
+  triggeredBy?: string;
+  kpis?: import('../core/kpis').RunKpis;
+}

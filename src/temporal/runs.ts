@@ -21,6 +21,7 @@ export interface StartWeeklyOptions {
   groupIds?: number[];
   indices?: string[];
   reprocess?: boolean;
+  canary?: boolean | { groups: number };
   taskQueue: string;
 }
 
@@ -50,7 +51,8 @@ export async function startWeekly(
           groupIds: options.groupIds,
           indices: options.indices,
           reprocess: options.reprocess,
-          trigger: 'manual',
+          canary: options.canary,
+          trigger: options.canary ? 'canary' : 'manual',
           triggeredBy: currentActor(),
         },
       ],
@@ -76,6 +78,7 @@ export interface StartBackfillOptions {
   groupIds?: number[];
   indices?: string[];
   reprocess?: boolean;
+  canary?: boolean | { groups: number };
   weeksPerRun?: number;
   taskQueue: string;
 }
@@ -100,6 +103,7 @@ export async function startBackfill(
           groupIds: options.groupIds,
           indices: options.indices,
           reprocess: options.reprocess,
+          canary: options.canary,
           weeksPerRun: options.weeksPerRun,
           triggeredBy: currentActor(),
         },

@@ -16,6 +16,8 @@ export const IO_ACTIVITIES = [
   'recordSceneOutcome',
   'prepareTables',
   'recordRun',
+  'computeRunKpis',
+  'sendAlert',
 ] as const satisfies ReadonlyArray<keyof Activities>;
 
 export interface WorkerSetOptions {

@@ -20,6 +20,8 @@ export interface BackfillInput {
   tiles?: string[];
   indices?: string[];
   reprocess?: boolean;
+  /** Each week runs with a canary (see weeklyRun). */
+  canary?: boolean | { groups: number };
   triggeredBy?: string;
   /** Weeks per run before continuing as new (keeps the history short). @default 8 */
   weeksPerRun?: number;
@@ -29,7 +31,7 @@ export interface BackfillInput {
 
 export interface BackfillWeek {
   week: string;
-  status: 'completed' | 'failed' | 'already-running';
+  status: 'completed' | 'degraded' | 'failed' | 'already-running';
   observations: number;
   reason?: string;
 }
@@ -102,12 +104,18 @@ async function runWeek(input: BackfillInput, week: string): Promise<BackfillWeek
           tiles: input.tiles,
           indices: input.indices,
           reprocess: input.reprocess,
+          canary: input.canary,
           trigger: 'backfill',
           triggeredBy: input.triggeredBy ?? workflowInfo().workflowId,
         },
       ],
     });
-    return { week, status: 'completed', observations: result.observations };
+    return {
+      week,
+      status: result.status === 'degraded' ? 'degraded' : 'completed',
+      observations: result.observations,
+      reason: result.breaches?.join('; ') || undefined,
+    };
   } catch (error) {
     if (isCancellation(error)) throw error;
     if (error instanceof WorkflowExecutionAlreadyStartedError) {

@@ -6,11 +6,14 @@ import {
   continueAsNew,
   defineQuery,
   isCancellation,
+  log,
+  patched,
   setHandler,
   startChild,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { GroupResult, PlannedGroup, RunSettings, RunTrigger } from '../activities/contracts';
+import type { RunKpis } from '../core/kpis';
 import {
   addIsoWeeks,
   formatIsoWeek,
@@ -36,6 +39,11 @@ export interface WeeklyRunInput {
   trigger?: RunTrigger;
   /** Who or what started the run (a user, a schedule id). */
   triggeredBy?: string;
+  /**
+   * Process a sample of groups first and stop, with a report, before touching the rest when their
+   * KPIs fall below the thresholds. `true` samples 10 % of the groups (at least one).
+   */
+  canary?: boolean | { groups: number };
   /** Internal: the state carried across continue-as-new. Leave it out when starting a run. */
   carried?: CarriedState;
 }
@@ -52,7 +60,7 @@ export interface WeeklyProgress {
 
 export interface WeeklyRunResult {
   week: string;
-  status: 'completed' | 'failed';
+  status: 'completed' | 'degraded' | 'failed';
   groups: number;
   groupsFailed: number;
   groupsWithoutScenes: number;
@@ -63,6 +71,9 @@ export interface WeeklyRunResult {
   observations: number;
   weeklyRows: number;
   failures: Array<{ groupId: number; tile: string; reason: string }>;
+  /** Data-quality KPIs of the run, and the thresholds it missed (a `degraded` run). */
+  kpis?: RunKpis;
+  breaches?: string[];
 }
 
 interface CarriedState {
@@ -71,8 +82,16 @@ interface CarriedState {
   runId: string;
   pending: PlannedGroup[];
   total: number;
-  totals: Omit<WeeklyRunResult, 'week' | 'status' | 'weeklyRows' | 'groups'>;
+  totals: Omit<
+    WeeklyRunResult,
+    'week' | 'status' | 'weeklyRows' | 'groups' | 'kpis' | 'breaches'
+  > & {
+    scenesFound?: number;
+    bytesDownloaded?: number;
+  };
   groupIds: number[];
+  /** Canary phase: the sample still to check before `pending` may start. */
+  canary?: { pending: PlannedGroup[]; groupIds: number[]; passed: boolean };
 }
 
 export const progressQuery = defineQuery<WeeklyProgress>('progress');
@@ -97,25 +116,27 @@ export async function weeklyRun(input: WeeklyRunInput = {}): Promise<WeeklyRunRe
   const state = input.carried ?? (await start(input));
   const { week, settings } = state;
   let running = 0;
-  const progress = (): WeeklyProgress => ({
+  const pendingCount = () =>
+    state.pending.length + (state.canary?.passed === false ? state.canary.pending.length : 0);
+  setHandler(progressQuery, () => ({
     week,
     total: state.total,
-    done: state.total - state.pending.length - running,
+    done: state.total - pendingCount() - running,
     failed: state.totals.groupsFailed,
     running,
-    remaining: state.pending.length,
-  });
-  setHandler(progressQuery, progress);
+    remaining: pendingCount(),
+  }));
 
   const window = searchWindow(week, settings.lookbackWeeks);
   const limit = Math.max(1, input.maxConcurrentGroups ?? settings.maxConcurrentGroups);
   let started = 0;
-  try {
+  /** Runs queued groups as children, at most `limit` at once, until the queue empties or the history should restart. */
+  const runGroups = async (queue: PlannedGroup[]): Promise<void> => {
     const inFlight: Promise<void>[] = [];
-    while (state.pending.length > 0) {
+    while (queue.length > 0) {
       if (started >= CHILDREN_PER_RUN || info.continueAsNewSuggested) break;
       await condition(() => running < limit);
-      const group = state.pending.shift()!;
+      const group = queue.shift()!;
       running++;
       started++;
       const child = await startChild(processGroup, {
@@ -148,6 +169,18 @@ export async function weeklyRun(input: WeeklyRunInput = {}): Promise<WeeklyRunRe
       );
     }
     await Promise.all(inFlight);
+  };
+
+  try {
+    if (state.canary && !state.canary.passed) {
+      await runGroups(state.canary.pending);
+      if (state.canary.pending.length > 0) {
+        await continueAsNew<typeof weeklyRun>({ ...input, carried: state });
+      }
+      await checkCanary(info.workflowId, state, input, window);
+      state.canary.passed = true;
+    }
+    await runGroups(state.pending);
   } catch (error) {
     if (isCancellation(error)) {
       await CancellationScope.nonCancellable(() =>
@@ -171,30 +204,133 @@ export async function weeklyRun(input: WeeklyRunInput = {}): Promise<WeeklyRunRe
     runId: state.runId,
   });
   const failed = state.totals.groupsFailed > 0;
+  const { scenesFound: _found, bytesDownloaded: _bytes, ...totals } = state.totals;
   const result: WeeklyRunResult = {
     week,
     status: failed ? 'failed' : 'completed',
     groups: state.total,
     weeklyRows: prepared.rows,
-    ...state.totals,
+    ...totals,
   };
-  const reason = failed
-    ? `${state.totals.groupsFailed} of ${state.total} groups failed: ${state.totals.failures
-        .slice(0, 3)
-        .map((f) => `group ${f.tile}/${f.groupId}: ${f.reason}`)
-        .join('; ')}`
-    : undefined;
+  const reasons = failed
+    ? [
+        `${state.totals.groupsFailed} of ${state.total} groups failed: ${state.totals.failures
+          .slice(0, 3)
+          .map((f) => `group ${f.tile}/${f.groupId}: ${f.reason}`)
+          .join('; ')}`,
+      ]
+    : [];
+  // Runs recorded before KPIs existed replay without these steps.
+  const withKpis = patched('run-kpis-and-alerts');
+  if (withKpis) {
+    const verdict = await io.record.computeRunKpis(kpiInput(state, state.groupIds, window));
+    result.kpis = verdict.kpis;
+    result.breaches = verdict.breaches;
+    if (!failed && verdict.status === 'degraded') {
+      result.status = 'degraded';
+      reasons.push(...verdict.breaches);
+    }
+  }
   await io.record.recordRun({
-    ...runRecord(info.workflowId, state, input, failed ? 'failed' : 'completed', reason),
+    ...runRecord(
+      info.workflowId,
+      state,
+      input,
+      result.status,
+      reasons.length ? reasons.join('; ') : undefined,
+    ),
     counts: countsOf(result),
+    kpis: result.kpis ? { ...result.kpis } : undefined,
   });
-  if (failed)
+  if (withKpis && result.status !== 'completed') {
+    await alert(info.workflowId, state, input, result.status, reasons, result.kpis);
+  }
+  if (failed) {
     throw ApplicationFailure.nonRetryable(
-      `Weekly run ${week} failed: ${reason}`,
+      `Weekly run ${week} failed: ${reasons[0]}`,
       'WeeklyRunFailed',
       result,
     );
+  }
   return result;
+}
+
+/**
+ * The canary's verdict: the sample's KPIs against the thresholds. Below them (or a sample group
+ * failed), the run stops here with a report, recorded and alerted, before touching the rest.
+ */
+async function checkCanary(
+  workflowId: string,
+  state: CarriedState,
+  input: WeeklyRunInput,
+  window: { start: string; end: string },
+): Promise<void> {
+  const canary = state.canary!;
+  const verdict = await io.record.computeRunKpis(kpiInput(state, canary.groupIds, window));
+  const reasons = [...verdict.breaches];
+  if (state.totals.groupsFailed > 0) {
+    reasons.unshift(
+      `${state.totals.groupsFailed} of ${canary.groupIds.length} canary groups failed: ${state.totals.failures[0]?.reason ?? ''}`,
+    );
+  }
+  if (reasons.length === 0) return;
+  const report = `canary of ${canary.groupIds.length} of ${state.total} groups fell below the thresholds; ${state.pending.length} groups were not processed: ${reasons.join('; ')}`;
+  await io.record.recordRun({
+    ...runRecord(workflowId, state, input, 'failed', report),
+    counts: { canaryGroups: canary.groupIds.length, groupsNotProcessed: state.pending.length },
+    kpis: { ...verdict.kpis },
+  });
+  await alert(workflowId, state, input, 'failed', [report], verdict.kpis);
+  throw ApplicationFailure.nonRetryable(
+    `Weekly run ${state.week} stopped by its canary: ${report}`,
+    'CanaryFailed',
+    verdict,
+  );
+}
+
+/** Alerts go out best-effort: a webhook that stays down must not change the run's outcome. */
+async function alert(
+  workflowId: string,
+  state: CarriedState,
+  input: WeeklyRunInput,
+  status: 'failed' | 'degraded',
+  reasons: string[],
+  kpis?: RunKpis,
+): Promise<void> {
+  try {
+    await io.record.sendAlert({
+      workflowId,
+      runId: state.runId,
+      kind: 'weekly',
+      subject: state.week,
+      status,
+      reasons,
+      trigger: triggerOf(input),
+      triggeredBy: input.triggeredBy,
+      kpis,
+    });
+  } catch (error) {
+    if (isCancellation(error)) throw error;
+    log.error('alert could not be sent', { workflowId, error: (error as Error).message });
+  }
+}
+
+function kpiInput(state: CarriedState, groupIds: number[], window: { start: string; end: string }) {
+  const t = state.totals;
+  return {
+    groupIds,
+    window,
+    scenesFound: t.scenesFound ?? 0,
+    scenesUsed: t.scenesProcessed,
+    scenesFailed: t.scenesFailed,
+    failedActivities: t.scenesFailed + t.groupsFailed,
+    bytesDownloaded: t.bytesDownloaded ?? 0,
+  };
+}
+
+/** `canary` for runs started with a canary, unless a trigger was given. */
+function triggerOf(input: WeeklyRunInput): RunTrigger {
+  return input.trigger ?? (input.canary ? 'canary' : 'manual');
 }
 
 /** First run of a week: settings, the week, the run record, the plan. */
@@ -222,12 +358,22 @@ async function start(input: WeeklyRunInput): Promise<CarriedState> {
   };
   await io.record.recordRun(runRecord(info.workflowId, initial, input, 'running'));
   const plan = await io.planning.planGroups({ tiles: input.tiles, groupIds: input.groupIds });
-  return {
+  const planned: CarriedState = {
     ...initial,
     pending: plan.groups,
     total: plan.groups.length,
     groupIds: plan.groups.map((g) => g.groupId),
   };
+  if (input.canary) {
+    const sample = canarySample(
+      plan.groups,
+      input.canary === true ? undefined : input.canary.groups,
+    );
+    const chosen = new Set(sample.map((g) => g.groupId));
+    planned.pending = plan.groups.filter((g) => !chosen.has(g.groupId));
+    planned.canary = { pending: sample, groupIds: sample.map((g) => g.groupId), passed: false };
+  }
+  return planned;
 }
 
 /** The week asked for, else the one before the (scheduled) start: a Monday run processes last week. */
@@ -248,8 +394,20 @@ export function searchWindow(week: string, lookbackWeeks: number) {
   };
 }
 
+/** Share of groups a canary processes by default. */
+const CANARY_SHARE = 0.1;
+
+/** A deterministic sample spread over the plan (every k-th group, so every tile is likely represented). */
+export function canarySample(groups: PlannedGroup[], size?: number): PlannedGroup[] {
+  const n = Math.min(groups.length, Math.max(1, size ?? Math.ceil(groups.length * CANARY_SHARE)));
+  const step = groups.length / n;
+  return Array.from({ length: n }, (_, i) => groups[Math.floor(i * step)]!);
+}
+
 function tally(state: CarriedState, result: GroupResult): void {
   const t = state.totals;
+  t.scenesFound = (t.scenesFound ?? 0) + result.scenesFound;
+  t.bytesDownloaded = (t.bytesDownloaded ?? 0) + result.bytesRead;
   if (result.status === 'failed') {
     t.groupsFailed++;
     if (t.failures.length < MAX_FAILURES_KEPT) {
@@ -294,7 +452,7 @@ function runRecord(
   workflowId: string,
   state: CarriedState,
   input: WeeklyRunInput,
-  status: 'running' | 'completed' | 'failed' | 'cancelled',
+  status: 'running' | 'completed' | 'degraded' | 'failed' | 'cancelled',
   error?: string,
 ) {
   return {
@@ -302,7 +460,7 @@ function runRecord(
     runId: state.runId,
     kind: 'weekly' as const,
     window: isoWeekWindow(state.week),
-    trigger: input.trigger ?? 'manual',
+    trigger: triggerOf(input),
     triggeredBy: input.triggeredBy,
     status,
     error,

@@ -60,7 +60,18 @@ describe('weekly run outcomes: bad data, no scenes, clouds (real services)', fun
     await recordHistory(fixture.client, 'weekly-run-bad-data', workflowId, {
       children: { processGroup: 'process-group-bad-data' },
     });
-    assert.equal(result.status, 'completed', 'bad data in one scene does not fail the run');
+    // Bad data in one scene does not fail the run; the failed scene makes it degraded.
+    assert.equal(result.status, 'degraded');
+    assert.ok(
+      result.breaches?.some((b) => /activities failed for good/.test(b)),
+      JSON.stringify(result.breaches),
+    );
+    const run = await fixture.db.pool.query<{ status: string; error: string }>(
+      'SELECT status, error FROM pipeline_runs WHERE workflow_id = $1',
+      [workflowId],
+    );
+    assert.equal(run.rows[0]?.status, 'degraded');
+    assert.match(run.rows[0]?.error ?? '', /activities failed for good/);
     assert.ok(result.scenesFailed >= 1, `${result.scenesFailed} scenes failed`);
     const scene = await fixture.db.pool.query<{ status: string; status_reason: string }>(
       'SELECT status, status_reason FROM scenes WHERE id = $1',
@@ -93,7 +104,8 @@ describe('weekly run outcomes: bad data, no scenes, clouds (real services)', fun
       `weekly-2024-W20-${Date.now()}`,
       [{ week: '2024-W20' }],
     );
-    assert.equal(result.status, 'completed');
+    // Clouds are not a fault; the other tile's scene, skipped for its missing SCL, leaves parcels without data.
+    assert.notEqual(result.status, 'failed');
     const rows = await fixture.db.pool.query<{ status: string; n: number; with_mean: number }>(
       'SELECT o.status, count(*)::int AS n, count(o.mean)::int AS with_mean FROM parcel_observations o WHERE o.acquired_at::date = $1 GROUP BY o.status',
       [CLOUDED],
@@ -127,7 +139,11 @@ describe('weekly run outcomes: bad data, no scenes, clouds (real services)', fun
     await recordHistory(fixture.client, 'weekly-run-no-scenes', workflowId, {
       children: { processGroup: 'process-group-no-scenes' },
     });
-    assert.equal(result.status, 'completed');
+    assert.equal(result.status, 'degraded', 'a week without any acquisition is worth a look');
+    assert.ok(
+      result.breaches?.some((b) => /0 of \d+ watched parcels \(0 %\) got an observation/.test(b)),
+      JSON.stringify(result.breaches),
+    );
     assert.equal(result.groupsWithoutScenes, result.groups, 'every group found no scene');
     assert.equal(result.observations, 0);
     const weekly = await fixture.db.pool.query<{ status: string; n: number }>(

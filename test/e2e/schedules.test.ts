@@ -116,12 +116,17 @@ describe('schedules and backfill (real Temporal dev server)', function () {
       workflowId,
       [{ from: '2024-W17', to: '2024-W22', weeksPerRun: 2 }],
     );
+    // The synthetic season starts in W19: the two weeks before it have no scene (degraded, not failed).
     assert.deepEqual(
       result.weeks.map((w) => [w.week, w.status]),
-      ['2024-W17', '2024-W18', '2024-W19', '2024-W20', '2024-W21', '2024-W22'].map((w) => [
-        w,
-        'completed',
-      ]),
+      [
+        ['2024-W17', 'degraded'],
+        ['2024-W18', 'degraded'],
+        ['2024-W19', 'completed'],
+        ['2024-W20', 'completed'],
+        ['2024-W21', 'completed'],
+        ['2024-W22', 'degraded'],
+      ],
     );
     const description = await fixture.client.workflow.getHandle(workflowId).describe();
     await recordHistory(fixture.client, 'backfill-first-run', workflowId, {

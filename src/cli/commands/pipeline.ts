@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config';
-import { printJson } from '../output';
+import { BadInputError } from '../../core/errors';
+import { printJson, printTable } from '../output';
 import { parseIds, parseList } from '../parse';
 import { withTemporal } from '../temporal-client';
 
@@ -9,6 +10,7 @@ const runs = () => require('../../temporal/runs') as typeof import('../../tempor
 const replay = () => require('../../temporal/replay') as typeof import('../../temporal/replay');
 
 interface RunOptions {
+  canary?: boolean | string;
   week?: string;
   tiles?: string;
   groups?: string;
@@ -27,6 +29,10 @@ export function registerPipeline(program: Command): void {
     .option('--groups <ids>', 'only these parcel group ids')
     .option('--index <list>', 'indices to compute (default: PARCELWATCH_INDICES)')
     .option('--reprocess', 'recompute observations that are already current')
+    .option(
+      '--canary [groups]',
+      'process a sample of groups first (default 10 %) and stop before the rest if its KPIs are below the thresholds',
+    )
     .option('--wait', 'follow the progress until the run ends; the exit code says how it ended')
     .option('--json', 'print the result as JSON')
     .addHelpText(
@@ -47,6 +53,7 @@ Equivalent with the Temporal CLI:
           groupIds: parseIds(options.groups, '--groups'),
           indices: parseList(options.index),
           reprocess: options.reprocess,
+          canary: canaryOption(options.canary),
           taskQueue: config.temporal.taskQueues.io,
         });
         await reportStarted(handle, options);
@@ -64,6 +71,7 @@ Equivalent with the Temporal CLI:
     .option('--groups <ids>', 'only these parcel group ids')
     .option('--index <list>', 'indices to compute (default: PARCELWATCH_INDICES)')
     .option('--reprocess', 'recompute observations that are already current')
+    .option('--canary [groups]', 'run every week with a canary (see run --help)')
     .option('--weeks-per-run <n>', 'weeks handled before the workflow continues as new', '8')
     .option('--wait', 'follow the progress until the backfill ends')
     .option('--json', 'print the result as JSON')
@@ -85,6 +93,7 @@ Equivalent with the Temporal CLI:
           groupIds: parseIds(options.groups, '--groups'),
           indices: parseList(options.index),
           reprocess: options.reprocess,
+          canary: canaryOption(options.canary),
           weeksPerRun: Number(options.weeksPerRun),
           taskQueue: config.temporal.taskQueues.io,
         });
@@ -93,6 +102,75 @@ Equivalent with the Temporal CLI:
     });
 
   const runsCommand = program.command('runs').description('Pipeline runs');
+  runsCommand
+    .command('list')
+    .description('The latest runs with their status and key KPIs (newest first)')
+    .option('--limit <n>', 'how many', '20')
+    .option('--kind <kind>', 'weekly, backfill, purge, …')
+    .option('--status <status>', 'running, completed, degraded, failed, cancelled')
+    .option('--json', 'print the result as JSON')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ parcelwatch runs list\n  $ parcelwatch runs list --status degraded --limit 5 --json',
+    )
+    .action(async (options: { limit: string; kind?: string; status?: string; json?: boolean }) => {
+      const { listRuns } =
+        require('../../store/db/runs-repo') as typeof import('../../store/db/runs-repo');
+      await withDatabase(async (db) => {
+        const runsFound = await listRuns(db, {
+          limit: positiveInteger(options.limit, '--limit'),
+          kind: options.kind,
+          status: options.status as import('../../store/db/runs-repo').RunStatus | undefined,
+        });
+        if (options.json) return printJson(runsFound);
+        printTable(
+          runsFound.map((r) => ({
+            workflow: r.workflowId,
+            kind: r.kind,
+            status: r.status,
+            trigger: r.triggeredBy ? `${r.trigger} (${r.triggeredBy})` : r.trigger,
+            started: r.startedAt.slice(0, 19).replace('T', ' '),
+            took: r.finishedAt ? duration(Date.parse(r.finishedAt) - Date.parse(r.startedAt)) : '',
+            observed: share(r.kpis.parcelsObserved, r.kpis.parcelsExpected),
+            ok: typeof r.kpis.okShare === 'number' ? `${Math.round(r.kpis.okShare * 100)} %` : '',
+          })),
+        );
+      });
+    });
+
+  runsCommand
+    .command('show <workflowId>')
+    .description('One run in full: window, trigger, status, counts, KPIs, reason')
+    .option('--run-id <runId>', 'a specific run (default: the latest of that workflow id)')
+    .option('--json', 'print the result as JSON')
+    .action(async (workflowId: string, options: { runId?: string; json?: boolean }) => {
+      const { getRun } =
+        require('../../store/db/runs-repo') as typeof import('../../store/db/runs-repo');
+      await withDatabase(async (db) => {
+        const run = await getRun(db, workflowId, options.runId);
+        if (!run) {
+          throw new BadInputError(
+            `no run of ${workflowId} is recorded; see \`parcelwatch runs list\``,
+            { code: 'RUN_UNKNOWN' },
+          );
+        }
+        if (options.json) return printJson(run);
+        console.log(`run:       ${run.workflowId} (${run.runId})`);
+        console.log(`kind:      ${run.kind}, ${run.status.toUpperCase()}`);
+        console.log(`trigger:   ${run.trigger}${run.triggeredBy ? ` by ${run.triggeredBy}` : ''}`);
+        if (run.window) console.log(`window:    ${run.window.start} .. ${run.window.end}`);
+        console.log(
+          `started:   ${run.startedAt}${run.finishedAt ? `, finished ${run.finishedAt}` : ''}`,
+        );
+        if (run.codeVersion) console.log(`code:      ${run.codeVersion}`);
+        if (run.error) console.log(`reason:    ${run.error}`);
+        for (const [name, value] of Object.entries(run.counts))
+          console.log(`count      ${name}: ${value}`);
+        for (const [name, value] of Object.entries(run.kpis))
+          console.log(`kpi        ${name}: ${JSON.stringify(value)}`);
+      });
+    });
+
   runsCommand
     .command('retry <workflowId>')
     .description(
@@ -173,4 +251,46 @@ async function reportStarted(
     else console.error(`${started.workflowId} failed: ${cause}`);
     process.exitCode = 1;
   }
+}
+
+async function withDatabase<T>(
+  fn: (db: import('../../store/db/database').Database) => Promise<T>,
+): Promise<T> {
+  const { openDatabase } =
+    require('../../store/db/database') as typeof import('../../store/db/database');
+  const db = await openDatabase(loadConfig().database, 'parcelwatch-cli');
+  try {
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+function positiveInteger(value: string, option: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new BadInputError(`${option} ${value} is not a positive integer`, {
+      code: 'OPTION_INVALID',
+    });
+  return n;
+}
+
+function share(part: unknown, whole: unknown): string {
+  return typeof part === 'number' && typeof whole === 'number' && whole > 0
+    ? `${part}/${whole}`
+    : '';
+}
+
+function duration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
+}
+
+/** `--canary` alone: the default sample; `--canary 3`: three groups. */
+function canaryOption(
+  value: boolean | string | undefined,
+): boolean | { groups: number } | undefined {
+  if (value === undefined || value === false) return undefined;
+  if (value === true) return true;
+  return { groups: positiveInteger(value, '--canary') };
 }
