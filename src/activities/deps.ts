@@ -22,12 +22,19 @@ export interface ActivityDeps {
   maskPool?: ThreadPool;
 }
 
-/** The production dependencies of a worker process, from its configuration. */
-export function activityDeps(config: Config, db: Database): ActivityDeps {
+/**
+ * The production dependencies of a worker process, from its configuration; pass a datalake opened
+ * (and checked) by the caller, e.g. with `openCheckedDatalake`.
+ */
+export function activityDeps(
+  config: Config,
+  db: Database,
+  datalake: Datalake = openDatalake(config.datalake),
+): ActivityDeps {
   return {
     db,
     config,
-    datalake: openDatalake(config.datalake),
+    datalake,
     stac: new StacClient({ apiUrl: config.stac.url, collection: config.stac.collection }),
     openSource: (href) => openByteSource(href, { s3: { unsigned: true } }),
     pool: computeThreadPool(),

@@ -1,17 +1,18 @@
 /**
  * A real S3-compatible server for tests: versitygw (found or built by the provisioning code) over a
  * temporary directory, on a free port of 127.0.0.1, with throwaway keys and one bucket. `stop()`
- * kills it and removes the directory.
+ * kills it and removes the directory; `kill()` and `restart()` simulate a crash and a recovery.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { ensureBinary, VERSITYGW } from '../../scripts/provision/binaries';
 import { freePort } from '../../scripts/provision/ports';
-import { stopDaemon } from '../../scripts/provision/process';
-import { startS3Server } from '../../scripts/provision/s3-server';
+import { isAlive, runningPid, stopDaemon } from '../../scripts/provision/process';
+import { type S3ServerOptions, startS3Server } from '../../scripts/provision/s3-server';
 
 const REGION = 'us-east-1';
 
@@ -25,6 +26,10 @@ export interface Versitygw {
   client: S3Client;
   /** Where the posix backend keeps the objects (bucket = first-level folder). */
   root: string;
+  /** Kills the server with SIGKILL, as a crash would: no graceful end of requests in flight. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port, directory and keys (after `kill`). */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -35,7 +40,7 @@ export async function startVersitygw(options: { bucket?: string } = {}): Promise
   const pidFile = path.join(scratch, 'versitygw.pid');
   const accessKeyId = `test${randomBytes(6).toString('hex')}`;
   const secretAccessKey = randomBytes(20).toString('hex');
-  const { endpoint } = await startS3Server({
+  const serverOptions: S3ServerOptions = {
     binary: binary.path,
     port: await freePort(),
     dataDir: root,
@@ -43,7 +48,8 @@ export async function startVersitygw(options: { bucket?: string } = {}): Promise
     secretKey: secretAccessKey,
     logFile: path.join(scratch, 'versitygw.log'),
     pidFile,
-  });
+  };
+  const { endpoint } = await startS3Server(serverOptions);
   const client = new S3Client({
     region: REGION,
     endpoint,
@@ -55,10 +61,30 @@ export async function startVersitygw(options: { bucket?: string } = {}): Promise
     await stopDaemon(pidFile, 5000);
     rmSync(scratch, { recursive: true, force: true });
   };
+  const kill = async () => {
+    const pid = runningPid(pidFile);
+    if (pid === undefined) return;
+    process.kill(pid, 'SIGKILL');
+    while (isAlive(pid)) await sleep(20);
+  };
+  const restart = async () => {
+    await startS3Server(serverOptions);
+  };
   try {
     const bucket = options.bucket ?? 'parcelwatch-test';
     await client.send(new CreateBucketCommand({ Bucket: bucket }));
-    return { endpoint, region: REGION, accessKeyId, secretAccessKey, bucket, client, root, stop };
+    return {
+      endpoint,
+      region: REGION,
+      accessKeyId,
+      secretAccessKey,
+      bucket,
+      client,
+      root,
+      kill,
+      restart,
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

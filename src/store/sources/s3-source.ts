@@ -33,6 +33,11 @@ export interface S3SourceOptions extends S3ConnectionOptions {
   client?: S3Client;
   /** Our retries on top of the SDK's. @default DEFAULT_RETRY_POLICY */
   retry?: Partial<RetryPolicy>;
+  /**
+   * The caller's own reading of a failed request (e.g. the datalake's, whose 403 is a setting to
+   * fix, not load); only the TransientErrors it returns are retried. @default provider objects' rules
+   */
+  classifyError?: (error: unknown, range: string) => Error;
 }
 
 /** Builds an S3 client from connection options. */
@@ -73,6 +78,7 @@ export class S3Source implements ByteSource {
   private readonly client: S3Client;
   private readonly ownsClient: boolean;
   private readonly retry: RetryPolicy;
+  private readonly classifyError: ((error: unknown, range: string) => Error) | undefined;
   private knownSize: number | undefined;
 
   constructor(
@@ -83,6 +89,7 @@ export class S3Source implements ByteSource {
     this.ownsClient = options.client === undefined;
     this.client = options.client ?? createS3Client(options);
     this.retry = retryPolicy(options.retry);
+    this.classifyError = options.classifyError;
   }
 
   fetch(
@@ -122,7 +129,7 @@ export class S3Source implements ByteSource {
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
       if (errorName(error) === 'InvalidRange') return new Uint8Array(0);
-      throw this.classify(error, range);
+      throw this.classifyError ? this.classifyError(error, range) : this.classify(error, range);
     }
   }
 

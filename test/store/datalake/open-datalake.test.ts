@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { loadConfig } from '../../../src/config';
 import { FileDatalake } from '../../../src/store/datalake/file-datalake';
 import { openDatalake } from '../../../src/store/datalake/open-datalake';
+import { S3Datalake } from '../../../src/store/datalake/s3-datalake';
 import { tempDir } from '../../core/raster/gdal';
 
 describe('openDatalake', () => {
@@ -21,15 +22,17 @@ describe('openDatalake', () => {
     }
   });
 
-  it('refuses an S3 datalake with a ConfigError saying it is not supported yet', () => {
-    const config = loadConfig({ DATALAKE_URL: 's3://bucket/prefix' }, '/');
-    assert.throws(
-      () => openDatalake(config.datalake),
-      (error: Error & { code?: string }) =>
-        error.name === 'ConfigError' &&
-        error.code === 'DATALAKE_S3_UNSUPPORTED' &&
-        /S3/.test(error.message) &&
-        error.message.includes('s3://bucket/prefix'),
+  it('opens the bucket and prefix of an s3:// DATALAKE_URL', () => {
+    const lake = openDatalake(
+      loadConfig({
+        DATALAKE_URL: 's3://my-bucket/parcelwatch/prod/',
+        S3_ENDPOINT: 'http://127.0.0.1:1',
+        AWS_REGION: 'eu-west-1',
+      }).datalake,
     );
+    assert.ok(lake instanceof S3Datalake);
+    assert.equal(lake.bucket, 'my-bucket');
+    assert.equal(lake.prefix, 'parcelwatch/prod');
+    assert.equal(lake.url, 's3://my-bucket/parcelwatch/prod');
   });
 });
