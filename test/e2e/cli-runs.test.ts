@@ -112,6 +112,30 @@ describe('manual runs from the CLI (real services)', function () {
     assert.equal(out.result.week, '2024-W21', "the retry got the failed run's input");
   });
 
+  it('says at a glance what runs, whether workers poll, and the last runs with their KPIs', async () => {
+    const status = await withPipelineWorkers(fixture, () =>
+      runCli(['status', '--json'], fixture.env),
+    );
+    assert.equal(status.code, 0, status.stderr);
+    const report = JSON.parse(status.stdout);
+    assert.equal(report.database.reachable, true);
+    assert.equal(report.database.parcels, 61);
+    assert.ok(
+      report.temporal.pollers.io >= 1 && report.temporal.pollers.cpu >= 1,
+      JSON.stringify(report.temporal),
+    );
+    assert.ok(
+      report.lastRuns.some((r: { workflowId: string }) => r.workflowId === 'weekly-2024-W19'),
+    );
+    const text = await runCli(['status'], fixture.env);
+    assert.match(text.stdout, /database +e2e_cli: 61 parcels, 61 watched, \d+ groups/);
+    assert.match(text.stdout, /temporal .*NO WORKER POLLING|temporal .*workers polling/);
+    assert.match(text.stdout, /last run .*weekly-2024-W19/);
+    const down = await runCli(['status'], { ...fixture.env, TEMPORAL_ADDRESS: '127.0.0.1:9' });
+    assert.equal(down.code, 3);
+    assert.match(down.stdout, /temporal +UNREACHABLE at 127\.0\.0\.1:9/);
+  });
+
   it('replays a finished run on the current code with `parcelwatch replay`', async () => {
     const result = await runCli(['replay', 'weekly-2024-W19'], fixture.env);
     assert.equal(result.code, 0, result.stderr);
