@@ -1,5 +1,6 @@
 import type { Database } from '../store/db/database';
 import { type SchemaStatus, schemaStatus } from '../store/db/status';
+import { measuredActivity, measuredDeps } from '../telemetry/activity-telemetry';
 import { computeActivities } from './compute';
 import type { ActivityDeps } from './deps';
 import { guarded } from './failures';
@@ -15,6 +16,8 @@ export type { ActivityDeps } from './deps';
  * the store, heartbeat, return ids and keys; their errors reach Temporal typed (retryable or not).
  */
 export function createActivities(deps: ActivityDeps) {
+  // Bytes read and written are counted (and traced) at the dependencies, for every activity.
+  deps = measuredDeps(deps);
   const all = {
     ...baseActivities(deps.db),
     ...planningActivities(deps),
@@ -26,7 +29,8 @@ export function createActivities(deps: ActivityDeps) {
   return Object.fromEntries(
     Object.entries(all).map(([name, fn]) => [
       name,
-      guarded(fn as (...args: unknown[]) => Promise<unknown>),
+      // Outside `guarded`, so failures are counted by the type Temporal sees.
+      measuredActivity(name, guarded(fn as (...args: unknown[]) => Promise<unknown>)),
     ]),
   ) as typeof all;
 }

@@ -4,6 +4,8 @@ import { NativeConnection, type NativeConnectionOptions } from '@temporalio/work
 import type { TemporalConfig } from '../config';
 import { ConfigError } from '../core/errors';
 import type { EnvRecord } from '../env';
+import { currentTelemetry } from '../telemetry/current';
+import { clientTelemetryInterceptors } from '../telemetry/temporal';
 
 /**
  * Connection options following `@temporalio/envconfig` (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
@@ -43,12 +45,20 @@ export async function connectWorker(
   }
 }
 
-/** A client for starting workflows and schedules, with a clear error when the server does not answer. */
+/**
+ * A client for starting workflows and schedules, with a clear error when the server does not
+ * answer. With tracing on (OTEL_*), each workflow it starts continues the caller's trace.
+ */
 export async function connectClient(config: TemporalConfig, env?: EnvRecord): Promise<Client> {
   const options = connectOptions(config, env) as ConnectionOptions;
   try {
     const connection = await Connection.connect({ ...options, connectTimeout: 5000 });
-    return new Client({ connection, namespace: config.namespace });
+    const interceptors = clientTelemetryInterceptors(currentTelemetry());
+    return new Client({
+      connection,
+      namespace: config.namespace,
+      ...(interceptors && { interceptors }),
+    });
   } catch (error) {
     throw unreachable(config, error);
   }

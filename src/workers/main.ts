@@ -6,7 +6,7 @@ import { type Config, loadConfig } from '../config';
 import { openCheckedDatalake } from '../store/datalake/open-datalake';
 import { openDatabase } from '../store/db/database';
 import { createLogger, type JsonLogger } from '../telemetry/logger';
-import { type Telemetry, setupTelemetry } from '../telemetry/setup';
+import { setupTelemetry, type Telemetry } from '../telemetry/setup';
 import { temporalRuntimeOptions } from '../telemetry/temporal';
 import { connectWorker } from '../temporal/connection';
 import { createWorkers } from './worker';
@@ -20,7 +20,9 @@ export const WORKER_SERVICE_NAME = 'parcelwatch-worker';
  */
 export async function runWorkerProcess(queues: Array<'io' | 'cpu'> = ['io', 'cpu']): Promise<void> {
   const config = loadConfig();
-  const log = createLogger({ service: process.env.OTEL_SERVICE_NAME?.trim() || WORKER_SERVICE_NAME });
+  const log = createLogger({
+    service: process.env.OTEL_SERVICE_NAME?.trim() || WORKER_SERVICE_NAME,
+  });
   const telemetry = setupTelemetry(process.env, {
     defaultServiceName: WORKER_SERVICE_NAME,
     logger: log,
@@ -65,7 +67,9 @@ function installRuntime(log: JsonLogger, telemetry: Telemetry): void {
     Runtime.install(temporalRuntimeOptions(log, telemetry));
   } catch (error) {
     if (!(error instanceof IllegalStateError)) throw error;
-    log.warn('the Temporal runtime was already installed: its logger and metrics stay as they were');
+    log.warn(
+      'the Temporal runtime was already installed: its logger and metrics stay as they were',
+    );
   }
   const { traces, metrics } = telemetry.settings;
   log.info(

@@ -1,6 +1,9 @@
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Activities } from '../activities';
 import type { Config } from '../config';
+import { currentTelemetry } from '../telemetry/current';
+import type { Telemetry } from '../telemetry/setup';
+import { workerTelemetryOptions } from '../telemetry/temporal';
 
 /** Where the workflow code lives; the worker bundles it for the sandbox at start-up. */
 export const WORKFLOWS_PATH = require.resolve('../workflows');
@@ -28,6 +31,11 @@ export interface WorkerSetOptions {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Which queues this process serves. */
   queues?: Array<'io' | 'cpu'>;
+  /**
+   * Tracing of workflows and activities (a pre-built bundle must then include
+   * WORKFLOW_INTERCEPTOR_MODULES). Default: the process's telemetry, if set up.
+   */
+  telemetry?: Telemetry;
 }
 
 /**
@@ -41,10 +49,14 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
   const pick = (names: readonly string[]) =>
     Object.fromEntries(Object.entries(activities).filter(([name]) => names.includes(name)));
   const workers: Worker[] = [];
+  // Tracing on: activity interceptors and the workflow-span sink on both workers.
+  const traced = workerTelemetryOptions(options.telemetry ?? currentTelemetry());
   const common = {
     connection,
     namespace: config.temporal.namespace,
     shutdownGraceTime: '30 seconds',
+    ...(traced.sinks ? { sinks: traced.sinks } : {}),
+    ...(traced.interceptors ? { interceptors: { activity: traced.interceptors.activity } } : {}),
   } as const;
   if (queues.includes('io')) {
     workers.push(
@@ -53,7 +65,11 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
         taskQueue: config.temporal.taskQueues.io,
         ...(options.workflowBundle
           ? { workflowBundle: options.workflowBundle }
-          : { workflowsPath: WORKFLOWS_PATH }),
+          : {
+              workflowsPath: WORKFLOWS_PATH,
+              // Bundled with the workflow code: only when bundling here.
+              ...(traced.interceptors ? { interceptors: traced.interceptors } : {}),
+            }),
         activities: pick(IO_ACTIVITIES),
       }),
     );

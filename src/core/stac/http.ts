@@ -1,3 +1,4 @@
+import { type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { BadDataError, BadInputError, TransientError } from '../errors';
 
 /**
@@ -77,7 +78,9 @@ export async function requestJson(request: JsonRequest, options: HttpOptions): P
   for (let attempt = 1; attempt <= options.maxAttempts; attempt++) {
     request.signal?.throwIfAborted();
     attempts = attempt;
-    const outcome = await attemptOnce(request, options, what);
+    const outcome = await tracedAttempt(request, attempt, () =>
+      attemptOnce(request, options, what),
+    );
     if (!('code' in outcome)) return outcome.json;
     failure = outcome;
     if (failure.retryAfterMs !== undefined && failure.retryAfterMs > options.maxRetryAfterMs) break;
@@ -117,6 +120,7 @@ async function attemptOnce(
       signal,
     });
     status = response.status;
+    trace.getActiveSpan()?.setAttribute('http.response.status_code', status);
     headers = response.headers;
     text = await response.text();
   } catch (error) {
@@ -151,6 +155,56 @@ async function attemptOnce(
       { code: 'STAC_BAD_JSON', cause: error },
     );
   }
+}
+
+/**
+ * One attempt as an HTTP client span (OpenTelemetry semantic conventions; a no-op unless the
+ * process set up an SDK), so a trace shows every try, its status and why it failed.
+ */
+function tracedAttempt(
+  request: JsonRequest,
+  attempt: number,
+  send: () => Promise<{ json: unknown } | RetryableFailure>,
+): Promise<{ json: unknown } | RetryableFailure> {
+  let url: URL | undefined;
+  try {
+    url = new URL(request.url);
+  } catch {
+    // fetch reports the bad URL itself.
+  }
+  // Item ids would make one span name per item; the template keeps names few.
+  const template = url?.pathname.replace(/\/items\/[^/]+/, '/items/{itemId}');
+  const attributes = {
+    'http.request.method': request.method,
+    // Without the query: paging tokens and filters make it long and it may carry keys.
+    'url.full': url ? `${url.origin}${url.pathname}` : request.url,
+    ...(template ? { 'url.template': template } : {}),
+    ...(url ? { 'server.address': url.hostname, 'server.port': serverPort(url) } : {}),
+    ...(attempt > 1 ? { 'http.request.resend_count': attempt - 1 } : {}),
+  };
+  const name = template ? `${request.method} ${template}` : request.method;
+  const failed = (span: Span, type: string, message: string) => {
+    span.setAttribute('error.type', type);
+    span.setStatus({ code: SpanStatusCode.ERROR, message });
+  };
+  return trace
+    .getTracer('parcelwatch')
+    .startActiveSpan(name, { kind: SpanKind.CLIENT, attributes }, async (span) => {
+      try {
+        const outcome = await send();
+        if ('code' in outcome) failed(span, outcome.code, outcome.detail);
+        return outcome;
+      } catch (error) {
+        failed(span, (error as { code?: string }).code ?? 'Error', describe(error));
+        throw error;
+      } finally {
+        span.end();
+      }
+    });
+}
+
+function serverPort(url: URL): number {
+  return url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
 }
 
 /** `Retry-After` as delay-seconds or HTTP-date, in milliseconds from `nowMs`. */

@@ -1,6 +1,8 @@
 import type { Pool } from 'pg';
 import { BadInputError } from '../../core/errors';
 import type { ParcelObservation } from '../../core/zonal/scene-statistics';
+import { countObservations } from '../../telemetry/instruments';
+import { tracedWrite } from '../../telemetry/spans';
 import type { Database } from './database';
 import { chunks, inTransaction } from './transaction';
 
@@ -34,6 +36,14 @@ const FLAG_SEPARATOR = '\u001f';
 /** Months whose partition is known to exist, per pool (so per database and schema). */
 const ensuredMonths = new WeakMap<Pool, Set<string>>();
 
+/** `writeObservations` in a database span; each stored row counted by index, status and valid fraction. */
+export const upsertObservations = tracedWrite(
+  'upsert',
+  'parcel_observations',
+  writeObservations,
+  (_db, rows) => rows.length,
+);
+
 /**
  * Inserts or updates observations on (parcel, index, acquisition), in one transaction. A stored
  * row is rewritten (with this run id and a new computed_at) only when a value, the scene, the
@@ -41,7 +51,7 @@ const ensuredMonths = new WeakMap<Pool, Set<string>>();
  * partitions of the rows' months are created first. When the same key appears twice, the last
  * row wins.
  */
-export async function upsertObservations(
+async function writeObservations(
   db: Database,
   rows: readonly ObservationRow[],
   options: UpsertObservationsOptions,
@@ -81,6 +91,7 @@ export async function upsertObservations(
     }
     return n;
   });
+  countObservations(unique);
   return { rows: unique.length, written, unchanged: unique.length - written };
 }
 

@@ -1,4 +1,5 @@
 import { BadInputError } from '../../core/errors';
+import { tracedWrite } from '../../telemetry/spans';
 import type { Database } from './database';
 
 /**
@@ -58,11 +59,14 @@ export interface RunRecord {
   finishedAt: string | null;
 }
 
+/** `writeRunStart` in a database span. */
+export const startRun = tracedWrite('upsert', 'pipeline_runs', writeRunStart);
+
 /**
  * Records that a run started (status `running`). Idempotent: a second call for the same run keeps
  * its first start time and whatever status it reached, and fills in fields it was missing.
  */
-export async function startRun(db: Database, run: RunStart): Promise<void> {
+async function writeRunStart(db: Database, run: RunStart): Promise<void> {
   await db.pool.query(
     `INSERT INTO pipeline_runs AS r (workflow_id, run_id, kind, window_start, window_end, trigger,
                                      triggered_by, status, code_version, started_at)
@@ -88,11 +92,14 @@ export async function startRun(db: Database, run: RunStart): Promise<void> {
   );
 }
 
+/** `writeRunEnd` in a database span. */
+export const finishRun = tracedWrite('upsert', 'pipeline_runs', writeRunEnd);
+
 /**
  * Records how a run ended: status, counts and KPIs (merged into what is stored), error, finish
  * time. A run never started is inserted when kind and trigger are given, refused otherwise.
  */
-export async function finishRun(db: Database, run: RunFinish): Promise<void> {
+async function writeRunEnd(db: Database, run: RunFinish): Promise<void> {
   const kpis = run.timings ? { ...run.kpis, timingsMs: run.timings } : (run.kpis ?? {});
   const values = [
     run.workflowId,

@@ -1,5 +1,6 @@
 import { BadInputError } from '../../core/errors';
 import type { Scene } from '../../core/stac/scene';
+import { tracedWrite } from '../../telemetry/spans';
 import type { Database } from './database';
 
 /**
@@ -18,6 +19,14 @@ export type SceneStatus =
 
 export type SceneGroupStatus = 'downloaded' | 'masked' | 'computed' | 'failed' | 'skipped';
 
+/** `writeScenes` in a database span. */
+export const upsertScenes = tracedWrite(
+  'upsert',
+  'scenes',
+  writeScenes,
+  (_db, scenes) => scenes.length,
+);
+
 /**
  * Inserts or refreshes scenes by STAC id, never moving a status backwards: `found` (seen again)
  * keeps whatever the scene reached; the progress statuses (downloaded < masked < processed)
@@ -25,7 +34,7 @@ export type SceneGroupStatus = 'downloaded' | 'masked' | 'computed' | 'failed' |
  * and `superseded`; `skipped` and `superseded` (decisions about the item) always apply.
  * Metadata follow the item. Returns how many rows were inserted or changed.
  */
-export async function upsertScenes(
+async function writeScenes(
   db: Database,
   scenes: readonly Scene[],
   status: SceneStatus,
@@ -94,11 +103,14 @@ function assetHrefs(scene: Scene): Record<string, string> {
   );
 }
 
+/** `writeSceneStatus` in a database span. */
+export const markScene = tracedWrite('update', 'scenes', writeSceneStatus);
+
 /**
  * Sets a scene's status as given (an explicit decision: no ordering rule), with the reason
  * (cleared when absent). Fails when the scene was never upserted.
  */
-export async function markScene(
+async function writeSceneStatus(
   db: Database,
   id: string,
   status: SceneStatus,
@@ -243,8 +255,11 @@ export interface SceneGroupRecord {
   runId?: string;
 }
 
+/** `writeSceneGroup` in a database span. */
+export const recordSceneGroup = tracedWrite('upsert', 'scene_groups', writeSceneGroup);
+
 /** Records a step of the pipeline for (scene, group), upserting on that key and merging keys. */
-export async function recordSceneGroup(db: Database, record: SceneGroupRecord): Promise<void> {
+async function writeSceneGroup(db: Database, record: SceneGroupRecord): Promise<void> {
   try {
     await db.pool.query(
       `INSERT INTO scene_groups AS sg (scene_id, group_id, status, raw_keys, clean_keys, reason,

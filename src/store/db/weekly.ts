@@ -1,4 +1,5 @@
 import { isoWeekMonday, isoWeekRange, isoWeekWindow } from '../../core/time/iso-week';
+import { tracedWrite } from '../../telemetry/spans';
 import type { Database } from './database';
 
 /**
@@ -28,6 +29,9 @@ export interface PrepareWeeklyResult {
   changed: number;
 }
 
+/** `writeWeekly` in a database span. */
+export const prepareWeekly = tracedWrite('upsert', 'parcel_weekly', writeWeekly);
+
 /**
  * Upserts the weekly rows of every watched parcel × index × week from `fromWeek` to `toWeek`.
  * Indices: the given ones plus any the parcel has an observation of in the range. A week is
@@ -37,7 +41,7 @@ export interface PrepareWeeklyResult {
  * first or after the last observation nothing is invented. A row is rewritten (with this run
  * id) only when its value, count or status changes.
  */
-export async function prepareWeekly(
+async function writeWeekly(
   db: Database,
   options: PrepareWeeklyOptions,
 ): Promise<PrepareWeeklyResult> {
