@@ -18,7 +18,36 @@ export interface Config {
   science: ScienceConfig;
   pipeline: PipelineConfig;
   quality: QualityConfig;
+  retention: RetentionConfig;
+  api: ApiConfig;
   devStack: DevStackConfig;
+}
+
+/** The HTTP API (`parcelwatch api serve`). */
+export interface ApiConfig {
+  /** Interface to listen on; 0.0.0.0 to accept connections from other machines (containers). */
+  host: string;
+  port: number;
+  /** Largest request body accepted, in bytes (413 beyond). */
+  bodyLimitBytes: number;
+  /** Sustained requests per minute allowed per API key (token bucket refill). */
+  rateLimitPerMinute: number;
+  /** Requests a key may make at once before the sustained rate applies (bucket size). */
+  rateLimitBurst: number;
+}
+
+/** How long the purge keeps things, counted from the acquisition (see `parcelwatch purge`). */
+export interface RetentionConfig {
+  /** Days to keep raw rasters (clipped provider COGs) in the datalake. */
+  rawDays: number;
+  /** Days to keep clean rasters (masked, harmonised) in the datalake. */
+  cleanDays: number;
+  /** Days to keep observations in the database (older ones are archived, then deleted). */
+  observationsDays: number;
+  /** Id of the purge's Temporal schedule. */
+  scheduleId: string;
+  /** When the purge schedule runs (cron, UTC). */
+  scheduleCron: string;
 }
 
 export interface QualityConfig {
@@ -104,6 +133,8 @@ export const DEFAULT_DEV_PORTS: DevStackConfig = {
   embeddedPgPort: 54329,
   stacPort: 8740,
 };
+/** Port of the HTTP API; next to the dev stack's local STAC API (8740). */
+export const DEFAULT_API_PORT = 8750;
 /** Vegetation, not vegetated, water, unclassified: the SCL classes of clear ground. */
 export const DEFAULT_VALID_SCL = [4, 5, 6, 7];
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -228,9 +259,48 @@ function readConfig(e: Env, cwd: string): Config {
           ),
   };
 
+  const retention: RetentionConfig = {
+    // The provider keeps the originals: a month covers late re-runs and the look-back weeks.
+    rawDays: e.integer('PARCELWATCH_RETENTION_RAW_DAYS', 30, { min: 1, max: 36_500 }),
+    // A season: indices added mid-season are computed without masking again.
+    cleanDays: e.integer('PARCELWATCH_RETENTION_CLEAN_DAYS', 90, { min: 1, max: 36_500 }),
+    // Three years: this season next to the two before it; older rows live on in the archive.
+    observationsDays: e.integer('PARCELWATCH_RETENTION_OBSERVATIONS_DAYS', 1095, {
+      min: 1,
+      max: 36_500,
+    }),
+    scheduleId: e.string('PARCELWATCH_PURGE_SCHEDULE_ID', 'parcelwatch-purge'),
+    // Sunday, away from the Monday weekly run.
+    scheduleCron: e.string('PARCELWATCH_PURGE_SCHEDULE_CRON', '0 4 * * SUN'),
+  };
+
+  const api: ApiConfig = {
+    // Local only unless asked: the API serves data, exposing it is a decision.
+    host: e.string('PARCELWATCH_API_HOST', '127.0.0.1'),
+    port: e.integer('PARCELWATCH_API_PORT', DEFAULT_API_PORT, { min: 1, max: 65535 }),
+    // 1 MiB: a watch request of 10 000 ids is ~100 KB; nothing else sends a body.
+    bodyLimitBytes: e.integer('PARCELWATCH_API_BODY_LIMIT', 1_048_576, { min: 1024, max: 1 << 30 }),
+    // 10 per second sustained: a map panning and a script paging comfortably, a runaway loop not.
+    rateLimitPerMinute: e.integer('PARCELWATCH_API_RATE_LIMIT', 600, { min: 1, max: 1_000_000 }),
+    // A page load fires a few dozen requests at once.
+    rateLimitBurst: e.integer('PARCELWATCH_API_RATE_BURST', 60, { min: 1, max: 1_000_000 }),
+  };
+
   const datalake = readDatalake(e, home, cwd);
   e.assertValid();
-  return { home, database, temporal, stac, datalake, science, pipeline, quality, devStack };
+  return {
+    home,
+    database,
+    temporal,
+    stac,
+    datalake,
+    science,
+    pipeline,
+    quality,
+    retention,
+    api,
+    devStack,
+  };
 }
 
 function readDevStack(e: Env): DevStackConfig {

@@ -5,6 +5,7 @@ import { computeActivities } from './compute';
 import type { ActivityDeps } from './deps';
 import { guarded } from './failures';
 import { planningActivities } from './planning';
+import { purgeActivities } from './purge';
 import { rasterActivities } from './rasters';
 import { recordActivities } from './records';
 import { searchActivities } from './search';
@@ -25,6 +26,7 @@ export function createActivities(deps: ActivityDeps) {
     ...rasterActivities(deps),
     ...computeActivities(deps),
     ...recordActivities(deps),
+    ...purgeActivities(deps),
   };
   return Object.fromEntries(
     Object.entries(all).map(([name, fn]) => [

@@ -3,7 +3,9 @@ import { registerCheck } from './commands/check';
 import { registerCompute } from './commands/compute';
 import { registerDb } from './commands/db';
 import { registerPipeline } from './commands/pipeline';
+import { registerPurge } from './commands/purge';
 import { registerSchedule } from './commands/schedule';
+import { registerStatus } from './commands/status';
 import { registerWorker } from './commands/worker';
 import { EXIT, exitCodeFor } from './exit-codes';
 
@@ -21,6 +23,8 @@ export function buildProgram(): Command {
   registerCompute(program);
   registerPipeline(program);
   registerSchedule(program);
+  registerStatus(program);
+  registerPurge(program);
   return program;
 }
 

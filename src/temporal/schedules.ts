@@ -33,6 +33,8 @@ export interface WeeklyScheduleOptions {
   note?: string;
   /** Input of each scheduled run (indices, tiles, …). */
   input?: Record<string, unknown>;
+  /** The workflow each run starts. @default 'scheduledWeeklyRun' */
+  workflowType?: string;
 }
 
 /**
@@ -60,7 +62,7 @@ export async function upsertWeeklySchedule(
   };
   const action = {
     type: 'startWorkflow' as const,
-    workflowType: 'scheduledWeeklyRun',
+    workflowType: options.workflowType ?? 'scheduledWeeklyRun',
     args: [options.input ?? {}],
     taskQueue: options.taskQueue,
     workflowId: `${options.scheduleId}-run`,
@@ -92,6 +94,27 @@ export async function upsertWeeklySchedule(
     },
   }));
   return 'updated';
+}
+
+/** Sunday 04:00 UTC: away from the Monday weekly run, on a quiet day. */
+export const DEFAULT_PURGE_CRON = '0 4 * * SUN';
+/** A purge still running when the next is due: skip that one (the next purge catches up). */
+export const DEFAULT_PURGE_OVERLAP: ScheduleOverlapPolicy = 'SKIP';
+
+/**
+ * Creates or updates (same id) the purge schedule: its runs start `scheduledPurge`, which applies
+ * the retention policy as of the time the run was due.
+ */
+export async function upsertPurgeSchedule(
+  client: Client,
+  options: Omit<WeeklyScheduleOptions, 'workflowType'>,
+): Promise<'created' | 'updated'> {
+  return upsertWeeklySchedule(client, {
+    ...options,
+    cron: options.cron ?? DEFAULT_PURGE_CRON,
+    overlap: options.overlap ?? DEFAULT_PURGE_OVERLAP,
+    workflowType: 'scheduledPurge',
+  });
 }
 
 export interface ScheduleSummary {

@@ -21,6 +21,10 @@ export const IO_ACTIVITIES = [
   'recordRun',
   'computeRunKpis',
   'sendAlert',
+  'planPurge',
+  'archiveObservations',
+  'deleteArchivedObservations',
+  'purgeRasters',
 ] as const satisfies ReadonlyArray<keyof Activities>;
 
 export interface WorkerSetOptions {
