@@ -6,7 +6,7 @@ import { startEmbeddedPg } from './embedded-pg';
 import { runDir } from './paths';
 import { ensurePostgis } from './postgres';
 import { runningPid, stopDaemon } from './process';
-import { ensureSystemTool, GDAL } from './system-packages';
+import { CHROMIUM, ensureSystemTool, GDAL } from './system-packages';
 import { startTemporalDevServer, temporalServing } from './temporal-server';
 
 export type Log = (message: string) => void;
@@ -18,7 +18,8 @@ export function testAdminUrl(env: NodeJS.ProcessEnv = process.env): string {
 
 /**
  * Everything the test suite needs on this machine: the Temporal CLI and versitygw binaries
- * (cached outside the repo), a PostgreSQL with PostGIS, GDAL. Services themselves are started by
+ * (cached outside the repo), a PostgreSQL with PostGIS, GDAL and
+ * Chromium (browser tests). Services themselves are started by
  * the test harness for the duration of a run. Returns what had to be installed.
  */
 export async function provisionForTests(log: Log): Promise<string[]> {
@@ -32,6 +33,8 @@ export async function provisionForTests(log: Log): Promise<string[]> {
   log(`PostgreSQL for tests: ${testAdminUrl()} with PostGIS ${postgis}`);
   if (ensureSystemTool(GDAL, log) === 'installed') changed.push(GDAL.debianPackage);
   log(`GDAL: ${GDAL.command} present`);
+  if (ensureSystemTool(CHROMIUM, log) === 'installed') changed.push(CHROMIUM.debianPackage);
+  log(`Chromium: ${CHROMIUM.command} present`);
   return changed;
 }
 

@@ -13,6 +13,12 @@ export const GDAL: SystemTool = {
   why: 'tests compare our COG reads and writes with GDAL',
 };
 
+export const CHROMIUM: SystemTool = {
+  command: 'chromium',
+  debianPackage: 'chromium',
+  why: 'the web page is tested end to end in headless Chromium',
+};
+
 function onPath(command: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;
 }

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerCheck } from './commands/check';
 import { registerCompute } from './commands/compute';
 import { registerDb } from './commands/db';
+import { registerParcels } from './commands/parcels';
 import { registerPipeline } from './commands/pipeline';
 import { registerPurge } from './commands/purge';
 import { registerSchedule } from './commands/schedule';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerWorker(program);
   registerCheck(program);
   registerCompute(program);
+  registerParcels(program);
   registerPipeline(program);
   registerSchedule(program);
   registerStatus(program);

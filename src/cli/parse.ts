@@ -35,3 +35,14 @@ export function parseIds(value: string | undefined, option: string): number[] | 
     return n;
   });
 }
+
+/** A whole number option at least `min`, or a clear error naming the option. */
+export function parseInteger(value: string, option: string, min: number): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < min) {
+    throw new BadInputError(`${option} "${value}" is not a whole number ≥ ${min}`, {
+      code: 'OPTION_INVALID',
+    });
+  }
+  return n;
+}

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config';
 import { BadInputError } from '../../core/errors';
+import { withDatabase } from '../database';
 import { printJson, printTable } from '../output';
-import { parseIds, parseList } from '../parse';
+import { parseIds, parseInteger, parseList } from '../parse';
 import { withTemporal } from '../temporal-client';
 
 /** Loaded on use: the Temporal client is slow to load and most commands do not need it. */
@@ -118,7 +119,7 @@ Equivalent with the Temporal CLI:
         require('../../store/db/runs-repo') as typeof import('../../store/db/runs-repo');
       await withDatabase(async (db) => {
         const runsFound = await listRuns(db, {
-          limit: positiveInteger(options.limit, '--limit'),
+          limit: parseInteger(options.limit, '--limit', 1),
           kind: options.kind,
           status: options.status as import('../../store/db/runs-repo').RunStatus | undefined,
         });
@@ -253,28 +254,6 @@ async function reportStarted(
   }
 }
 
-async function withDatabase<T>(
-  fn: (db: import('../../store/db/database').Database) => Promise<T>,
-): Promise<T> {
-  const { openDatabase } =
-    require('../../store/db/database') as typeof import('../../store/db/database');
-  const db = await openDatabase(loadConfig().database, 'parcelwatch-cli');
-  try {
-    return await fn(db);
-  } finally {
-    await db.close();
-  }
-}
-
-function positiveInteger(value: string, option: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new BadInputError(`${option} ${value} is not a positive integer`, {
-      code: 'OPTION_INVALID',
-    });
-  return n;
-}
-
 function share(part: unknown, whole: unknown): string {
   return typeof part === 'number' && typeof whole === 'number' && whole > 0
     ? `${part}/${whole}`
@@ -292,5 +271,5 @@ function canaryOption(
 ): boolean | { groups: number } | undefined {
   if (value === undefined || value === false) return undefined;
   if (value === true) return true;
-  return { groups: positiveInteger(value, '--canary') };
+  return { groups: parseInteger(value, '--canary', 1) };
 }

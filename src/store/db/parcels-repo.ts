@@ -1,7 +1,7 @@
 import { BadInputError } from '../../core/errors';
 import { validateGeometry } from '../../core/geo/geometry';
 import { primaryTile } from '../../core/geo/primary-tile';
-import type { ParcelGeometry } from '../../core/geo/types';
+import type { BBox, ParcelGeometry } from '../../core/geo/types';
 import type { Database } from './database';
 import { lockParcelGroups, type Queryable, refreshGroups, refreshWatchedCounts } from './groups';
 import { chunks, inTransaction } from './transaction';
@@ -236,28 +236,103 @@ async function assertValid(client: Queryable, batch: Prepared[]): Promise<void> 
   );
 }
 
-/** Which parcels: by database ids, or by external ids of one source, or a whole source. */
+/**
+ * Which parcels: by database ids, by external ids of one source, a whole source, an area or
+ * attribute conditions; every criterion given must hold.
+ */
 export interface ParcelSelector {
   ids?: number[];
   /** External ids within `source` (@default 'default'). */
   externalIds?: string[];
   source?: string;
+  /** Parcels intersecting this box: [minLon, minLat, maxLon, maxLat], EPSG:4326. */
+  bbox?: BBox;
+  /** Parcels lying inside this area (covered by it), EPSG:4326. */
+  within?: ParcelGeometry;
+  /** Attribute conditions, all of which must hold. */
+  where?: AttributeFilter[];
+  /** Only watched (true) or unwatched (false) parcels; narrows a selection, never makes one. */
+  watched?: boolean;
 }
 
-function selectorSql(selector: ParcelSelector, first: number): { sql: string; values: unknown[] } {
-  if (selector.ids) return { sql: `p.id = ANY($${first}::bigint[])`, values: [selector.ids] };
+/**
+ * A condition on a parcel column (`crop`, `name`, `owner_team`, `primary_tile`, …) or, for any
+ * other name (or `attributes.<name>`), on a source attribute compared as text. `=` equals, `!=`
+ * differs (absent counts as different), `~` contains, ignoring case.
+ */
+export interface AttributeFilter {
+  field: string;
+  op: '=' | '!=' | '~';
+  value: string;
+}
+
+/** Columns a filter can name, with their SQL. */
+const FILTER_COLUMNS: Readonly<Record<string, string>> = {
+  id: 'p.id::text',
+  external_id: 'p.external_id',
+  source: 'p.source',
+  name: 'p.name',
+  crop: 'p.crop',
+  owner: 'p.owner_team',
+  owner_team: 'p.owner_team',
+  tile: 'p.primary_tile',
+  primary_tile: 'p.primary_tile',
+  group: 'p.group_id::text',
+  group_id: 'p.group_id::text',
+};
+
+function selectorSql(
+  selector: ParcelSelector,
+  first: number,
+  options: { requireSelection?: boolean } = {},
+): { sql: string; values: unknown[] } {
+  const conditions: string[] = [];
+  const values: unknown[] = [];
+  const param = (value: unknown) => {
+    values.push(value);
+    return `$${first + values.length - 1}`;
+  };
+  if (selector.ids) conditions.push(`p.id = ANY(${param(selector.ids)}::bigint[])`);
   if (selector.externalIds) {
-    return {
-      sql: `p.source = $${first} AND p.external_id = ANY($${first + 1}::text[])`,
-      values: [selector.source ?? DEFAULT_PARCEL_SOURCE, selector.externalIds],
-    };
+    conditions.push(
+      `p.source = ${param(selector.source ?? DEFAULT_PARCEL_SOURCE)}`,
+      `p.external_id = ANY(${param(selector.externalIds)}::text[])`,
+    );
+  } else if (selector.source !== undefined) {
+    conditions.push(`p.source = ${param(selector.source)}`);
   }
-  if (selector.source !== undefined)
-    return { sql: `p.source = $${first}`, values: [selector.source] };
-  throw new BadInputError(
-    'no parcels selected; give ids, externalIds (with their source) or a source',
-    { code: 'PARCEL_SELECTOR_EMPTY' },
-  );
+  if (selector.bbox) {
+    const [minLon, minLat, maxLon, maxLat] = selector.bbox.map((v) => param(v));
+    conditions.push(
+      `ST_Intersects(p.geom, ST_MakeEnvelope(${minLon}, ${minLat}, ${maxLon}, ${maxLat}, 4326))`,
+    );
+  }
+  if (selector.within) {
+    conditions.push(
+      `ST_CoveredBy(p.geom, ST_UnaryUnion(ST_MakeValid(ST_SetSRID(ST_GeomFromGeoJSON(${param(JSON.stringify(selector.within))}), 4326))))`,
+    );
+  }
+  for (const filter of selector.where ?? []) {
+    const attribute = filter.field.startsWith('attributes.')
+      ? filter.field.slice('attributes.'.length)
+      : undefined;
+    const column =
+      (attribute === undefined ? FILTER_COLUMNS[filter.field] : undefined) ??
+      `(p.attributes ->> ${param(attribute ?? filter.field)})`;
+    if (filter.op === '=') conditions.push(`${column} = ${param(filter.value)}`);
+    else if (filter.op === '!=')
+      conditions.push(`${column} IS DISTINCT FROM ${param(filter.value)}`);
+    else
+      conditions.push(`${column} ILIKE ${param(`%${filter.value.replace(/[\\%_]/g, '\\$&')}%`)}`);
+  }
+  if (conditions.length === 0 && options.requireSelection !== false) {
+    throw new BadInputError(
+      'no parcels selected; give ids, externalIds (with their source), a source, a bbox, an area or attribute conditions',
+      { code: 'PARCEL_SELECTOR_EMPTY' },
+    );
+  }
+  if (selector.watched !== undefined) conditions.push(`p.watched = ${param(selector.watched)}`);
+  return { sql: conditions.length > 0 ? conditions.join(' AND ') : 'true', values };
 }
 
 /**
@@ -272,18 +347,133 @@ export async function watchParcels(
   const where = selectorSql(selector, 2);
   return inTransaction(db.pool, async (client) => {
     await lockParcelGroups(client);
-    const changed = await client.query<{ group_id: string | null }>(
-      `UPDATE parcels p SET watched = $1, updated_at = now()
-        WHERE ${where.sql} AND p.watched <> $1
-        RETURNING p.group_id`,
+    // Aggregated in SQL: a selection can be millions of parcels, their groups a few hundred.
+    const changed = await client.query<{ n: number; groups: string[] }>(
+      `WITH changed AS (
+         UPDATE parcels p SET watched = $1, updated_at = now()
+          WHERE ${where.sql} AND p.watched <> $1
+          RETURNING p.group_id)
+       SELECT count(*)::int AS n,
+              COALESCE(array_agg(DISTINCT group_id) FILTER (WHERE group_id IS NOT NULL), '{}') AS groups
+         FROM changed`,
       [watched, ...where.values],
     );
-    await refreshWatchedCounts(
-      client,
-      changed.rows.flatMap((r) => (r.group_id === null ? [] : [Number(r.group_id)])),
-    );
-    return changed.rowCount ?? 0;
+    await refreshWatchedCounts(client, changed.rows[0].groups.map(Number));
+    return changed.rows[0].n;
   });
+}
+
+/** How many parcels the selector matches (no selection: all of them). */
+export async function countParcels(db: Database, selector: ParcelSelector): Promise<number> {
+  const where = selectorSql(selector, 1, { requireSelection: false });
+  const rows = await db.pool.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM parcels p WHERE ${where.sql}`,
+    where.values,
+  );
+  return rows.rows[0].n;
+}
+
+/** A parcel as `parcelwatch parcels list` shows it. */
+export interface ParcelListing {
+  id: number;
+  source: string;
+  externalId: string;
+  name: string | null;
+  crop: string | null;
+  ownerTeam: string;
+  areaM2: number;
+  primaryTile: string | null;
+  groupId: number | null;
+  watched: boolean;
+  geometryRepaired: boolean;
+  attributes: Record<string, unknown>;
+  /** MultiPolygon, EPSG:4326, when asked for. */
+  geometry?: ParcelGeometry;
+}
+
+export interface ListParcelsOptions {
+  /** Parcels with a greater id: the last id of the previous page. */
+  afterId?: number;
+  /** @default 5000 */
+  limit?: number;
+  withGeometry?: boolean;
+}
+
+/** One page of the selected parcels (no selection: all), ordered by id. */
+export async function listParcels(
+  db: Database,
+  selector: ParcelSelector,
+  options: ListParcelsOptions = {},
+): Promise<ParcelListing[]> {
+  const where = selectorSql(selector, 4, { requireSelection: false });
+  const rows = await db.pool.query<{
+    id: string;
+    source: string;
+    external_id: string;
+    name: string | null;
+    crop: string | null;
+    owner_team: string;
+    area_m2: number;
+    primary_tile: string | null;
+    group_id: string | null;
+    watched: boolean;
+    geometry_repaired: boolean;
+    attributes: Record<string, unknown>;
+    geometry: string | null;
+  }>(
+    `SELECT p.id, p.source, p.external_id, p.name, p.crop, p.owner_team, p.area_m2, p.primary_tile,
+            p.group_id, p.watched, p.geometry_repaired, p.attributes,
+            CASE WHEN $1 THEN ST_AsGeoJSON(p.geom, 9) END AS geometry
+       FROM parcels p
+      WHERE p.id > $2 AND ${where.sql}
+      ORDER BY p.id LIMIT $3`,
+    [
+      options.withGeometry === true,
+      options.afterId ?? 0,
+      options.limit ?? DEFAULT_PAGE_PARCELS,
+      ...where.values,
+    ],
+  );
+  return rows.rows.map((r) => ({
+    id: Number(r.id),
+    source: r.source,
+    externalId: r.external_id,
+    name: r.name,
+    crop: r.crop,
+    ownerTeam: r.owner_team,
+    areaM2: r.area_m2,
+    primaryTile: r.primary_tile,
+    groupId: r.group_id === null ? null : Number(r.group_id),
+    watched: r.watched,
+    geometryRepaired: r.geometry_repaired,
+    attributes: r.attributes,
+    ...(r.geometry === null ? {} : { geometry: JSON.parse(r.geometry) as ParcelGeometry }),
+  }));
+}
+
+/** Of these external ids, those no parcel of `source` has: the first `limit` and how many. */
+export async function unknownExternalIds(
+  db: Database,
+  source: string,
+  externalIds: readonly string[],
+  limit = MAX_NAMED_PROBLEMS,
+): Promise<{ ids: string[]; count: number }> {
+  const rows = await db.pool.query<{ external_id: string; total: number }>(
+    `SELECT t.external_id, (count(*) OVER ())::int AS total
+       FROM unnest($2::text[]) WITH ORDINALITY AS t(external_id, ord)
+      WHERE NOT EXISTS (SELECT 1 FROM parcels p WHERE p.source = $1 AND p.external_id = t.external_id)
+      ORDER BY t.ord LIMIT $3`,
+    [source, externalIds, limit],
+  );
+  return { ids: rows.rows.map((r) => r.external_id), count: rows.rows[0]?.total ?? 0 };
+}
+
+/** The sources parcels came from, sorted. */
+export async function parcelSources(db: Database): Promise<string[]> {
+  const rows = await db.pool.query<{ source: string }>(
+    'SELECT DISTINCT source FROM parcels ORDER BY source',
+  );
+  return rows.rows.map((r) => r.source);
 }
 
 /**
