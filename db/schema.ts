@@ -216,3 +216,35 @@ export const datasets = pgTable('datasets', {
   kpiThresholds: jsonb('kpi_thresholds').notNull().default({}),
   ...timestamps,
 });
+
+/**
+ * Keys of the HTTP API. A key is `pw_<prefix>_<secret>`: the prefix (public, unique) finds the row,
+ * the SHA-256 of the whole key proves it. Plain SHA-256 suffices because the secret is 256 random
+ * bits (a slow KDF protects low-entropy passwords, and would cost every request tens of ms of CPU).
+ * The key itself is shown once, at creation, and never stored. Keys belong to a team (row-level
+ * security by team builds on it).
+ */
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    name: text('name').notNull(),
+    team: text('team').notNull(),
+    /** `read` (GET data), `write` (change parcels). */
+    scopes: text('scopes').array().notNull(),
+    /** Public part of the key, shown in lists and logs to tell keys apart. */
+    prefix: text('prefix').notNull(),
+    /** SHA-256 of the whole key, hex. */
+    keyHash: text('key_hash').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('api_keys_prefix_key').on(t.prefix),
+    check(
+      'api_keys_scopes_check',
+      sql`${t.scopes} <@ array['read', 'write']::text[] and cardinality(${t.scopes}) > 0`,
+    ),
+  ],
+);

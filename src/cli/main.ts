@@ -1,7 +1,9 @@
 import { Command } from 'commander';
+import { registerApi } from './commands/api';
 import { registerCheck } from './commands/check';
 import { registerCompute } from './commands/compute';
 import { registerDb } from './commands/db';
+import { registerExport } from './commands/export';
 import { registerParcels } from './commands/parcels';
 import { registerPipeline } from './commands/pipeline';
 import { registerPurge } from './commands/purge';
@@ -27,6 +29,8 @@ export function buildProgram(): Command {
   registerSchedule(program);
   registerStatus(program);
   registerPurge(program);
+  registerApi(program);
+  registerExport(program);
   return program;
 }
 

@@ -1,0 +1,82 @@
+import { codeVersion } from '../../version';
+import type { Database } from '../db/database';
+import { csvChunks } from './csv';
+import { type LatestQuery, latestGeoJsonChunks } from './latest';
+import { parquetChunks } from './parquet';
+import type { SeriesSelection } from './selection';
+import { OBSERVATION_COLUMNS, type SeriesRow, WEEKLY_COLUMNS } from './series-columns';
+import { EXPORT_BATCH_ROWS, seriesBatches } from './series-reads';
+
+/**
+ * One entry point for every export, used by `parcelwatch export` and the API alike: series as CSV
+ * or Parquet, latest values as GeoJSON, each a sequence of chunks read from the database page by
+ * page, so a consumer that writes them out as they come (a file, an HTTP response) never holds
+ * the whole output.
+ */
+
+export type ExportFormat = 'csv' | 'parquet' | 'geojson';
+
+export type ExportRequest =
+  | { format: 'csv' | 'parquet'; selection: SeriesSelection }
+  | { format: 'geojson'; latest: LatestQuery };
+
+export const EXPORT_CONTENT_TYPES: Record<ExportFormat, string> = {
+  csv: 'text/csv; charset=utf-8',
+  parquet: 'application/vnd.apache.parquet',
+  geojson: 'application/geo+json',
+};
+
+export interface ExportOptions {
+  /** Hears the running count of rows (features for GeoJSON) after each page. */
+  onRows?: (count: number) => void;
+  /** Rows per database page. @default EXPORT_BATCH_ROWS */
+  batchRows?: number;
+  /** Rows per Parquet row group. @default PARQUET_ROW_GROUP_ROWS */
+  rowGroupRows?: number;
+}
+
+/** The export's bytes, chunk by chunk. */
+export async function* exportChunks(
+  db: Database,
+  request: ExportRequest,
+  options: ExportOptions = {},
+): AsyncGenerator<Buffer> {
+  if (request.format === 'geojson') {
+    for await (const text of latestGeoJsonChunks(db, request.latest, {
+      batchFeatures: options.batchRows,
+      onFeatures: options.onRows,
+    })) {
+      yield Buffer.from(text, 'utf8');
+    }
+    return;
+  }
+  const { selection } = request;
+  const columns = selection.kind === 'weekly' ? WEEKLY_COLUMNS : OBSERVATION_COLUMNS;
+  const batches = counted(
+    seriesBatches(db, selection, options.batchRows ?? EXPORT_BATCH_ROWS),
+    options.onRows,
+  );
+  if (request.format === 'csv') {
+    for await (const text of csvChunks(batches, columns)) yield Buffer.from(text, 'utf8');
+    return;
+  }
+  yield* parquetChunks(batches, columns, {
+    rowGroupRows: options.rowGroupRows,
+    metadata: {
+      'parcelwatch.selection': JSON.stringify(selection),
+      'parcelwatch.version': codeVersion(),
+    },
+  });
+}
+
+async function* counted(
+  batches: AsyncIterable<SeriesRow[]>,
+  onRows: ((count: number) => void) | undefined,
+): AsyncGenerator<SeriesRow[]> {
+  let count = 0;
+  for await (const batch of batches) {
+    yield batch;
+    count += batch.length;
+    onRows?.(count);
+  }
+}

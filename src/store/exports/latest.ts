@@ -1,0 +1,115 @@
+import type { Database } from '../db/database';
+import { allOf, type ParcelFilter, parcelConditions, SqlParams, type TimeRange } from './selection';
+
+/**
+ * The latest `ok` value of one index per parcel, as GeoJSON features: what the map colours and
+ * what `latest.geojson` exports. Each feature is built by PostgreSQL as JSON text (geometry
+ * included), so the server only concatenates; numbers keep their exact shortest form.
+ */
+
+export interface LatestQuery {
+  parcels: ParcelFilter;
+  index: string;
+  /** Only observations in this range count (its end: "as of"). */
+  time: TimeRange;
+  /** Simplify geometries by this tolerance in degrees (ST_SimplifyPreserveTopology); none when absent. */
+  simplifyTolerance?: number;
+  /** Decimal digits of coordinates. @default FULL_PRECISION_DIGITS */
+  coordinateDigits?: number;
+}
+
+/** Coordinate digits when nothing is simplified: as stored (doubles from the parcel files). */
+export const FULL_PRECISION_DIGITS = 15;
+/** Features per page of the export. */
+export const LATEST_BATCH_FEATURES = 2_000;
+
+export interface LatestPage {
+  /** Feature JSON texts, by parcel id. */
+  features: string[];
+  /** Parcel id to continue after, when more follow. */
+  next?: number;
+}
+
+/** One page of features (ordered by parcel id) after `afterId`. */
+export async function readLatestFeatures(
+  db: Database,
+  query: LatestQuery,
+  page: { afterId?: number; limit: number },
+): Promise<LatestPage> {
+  const params = new SqlParams();
+  const index = params.add(query.index);
+  const digits = params.add(query.coordinateDigits ?? FULL_PRECISION_DIGITS);
+  const geometry =
+    query.simplifyTolerance === undefined
+      ? 'p.geom'
+      : `ST_Multi(ST_SimplifyPreserveTopology(p.geom, ${params.add(query.simplifyTolerance)}::float8))`;
+  const observed = [
+    'o.parcel_id = p.id',
+    `o.index_name = ${index}::text`,
+    "o.status = 'ok'",
+    'o.mean IS NOT NULL',
+  ];
+  if (query.time.from)
+    observed.push(`o.acquired_at >= ${params.add(query.time.from)}::timestamptz`);
+  if (query.time.to) observed.push(`o.acquired_at < ${params.add(query.time.to)}::timestamptz`);
+  const where = parcelConditions(query.parcels, params);
+  if (page.afterId !== undefined) where.push(`p.id > ${params.add(page.afterId)}::bigint`);
+  const limit = params.add(page.limit + 1);
+  const result = await db.pool.query<{ id: string; feature: string }>(
+    `SELECT p.id, json_build_object(
+              'type', 'Feature',
+              'id', p.id,
+              'geometry', ST_AsGeoJSON(${geometry}, ${digits}::int)::json,
+              'properties', json_build_object(
+                'parcelId', p.id, 'source', p.source, 'externalId', p.external_id,
+                'crop', p.crop, 'watched', p.watched, 'index', ${index}::text, 'value', l.mean,
+                'acquiredAt', to_char(l.acquired_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+            )::text AS feature
+       FROM parcels p
+       LEFT JOIN LATERAL (
+         SELECT o.mean, o.acquired_at FROM parcel_observations o
+          WHERE ${observed.join(' AND ')}
+          ORDER BY o.acquired_at DESC LIMIT 1
+       ) l ON true
+      WHERE ${allOf(where)}
+      ORDER BY p.id
+      LIMIT ${limit}`,
+    params.values,
+  );
+  const rows = result.rows.slice(0, page.limit);
+  return {
+    features: rows.map((r) => r.feature),
+    next: result.rows.length > page.limit ? Number(rows.at(-1)?.id) : undefined,
+  };
+}
+
+/** The opening of a FeatureCollection of latest values (foreign member `index` names the index). */
+export function featureCollectionOpening(index: string): string {
+  return `{"type":"FeatureCollection","index":${JSON.stringify(index)},"features":[`;
+}
+
+export const FEATURE_COLLECTION_CLOSING = ']}';
+
+/** The whole FeatureCollection, streamed page by page; `onFeatures` hears the running count. */
+export async function* latestGeoJsonChunks(
+  db: Database,
+  query: LatestQuery,
+  options: { batchFeatures?: number; onFeatures?: (count: number) => void } = {},
+): AsyncGenerator<string> {
+  yield featureCollectionOpening(query.index);
+  let afterId: number | undefined;
+  let count = 0;
+  do {
+    const page = await readLatestFeatures(db, query, {
+      afterId,
+      limit: options.batchFeatures ?? LATEST_BATCH_FEATURES,
+    });
+    if (page.features.length > 0) {
+      yield (count > 0 ? ',' : '') + page.features.join(',');
+      count += page.features.length;
+      options.onFeatures?.(count);
+    }
+    afterId = page.next;
+  } while (afterId !== undefined);
+  yield FEATURE_COLLECTION_CLOSING;
+}

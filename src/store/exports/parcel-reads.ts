@@ -1,0 +1,137 @@
+import type { ParcelGeometry } from '../../core/geo/types';
+import type { Database } from '../db/database';
+import { allOf, type ParcelFilter, parcelConditions, SqlParams } from './selection';
+
+/** Parcels as the API lists and shows them: pages by id, one parcel by id or by source and external id. */
+
+export interface ParcelSummary {
+  id: number;
+  source: string;
+  externalId: string;
+  name: string | null;
+  crop: string | null;
+  ownerTeam: string;
+  watched: boolean;
+  areaM2: number;
+  primaryTile: string | null;
+  groupId: number | null;
+  geometryRepaired: boolean;
+  attributes: Record<string, unknown>;
+  /** [minLon, minLat, maxLon, maxLat] of the geometry. */
+  bbox: [number, number, number, number];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ParcelDetail extends ParcelSummary {
+  /** MultiPolygon, WGS 84. */
+  geometry: ParcelGeometry;
+}
+
+/** A parcel by database id, or by (source, external id). */
+export type ParcelRef = { id: number } | { source: string; externalId: string };
+
+export interface ParcelPage<T> {
+  items: T[];
+  /** Id to continue after, when more parcels follow. */
+  next?: number;
+}
+
+const SUMMARY_COLUMNS = `p.id, p.source, p.external_id, p.name, p.crop, p.owner_team, p.watched,
+  p.area_m2, p.primary_tile, p.group_id, p.geometry_repaired, p.attributes,
+  ST_XMin(p.geom) AS min_lon, ST_YMin(p.geom) AS min_lat, ST_XMax(p.geom) AS max_lon,
+  ST_YMax(p.geom) AS max_lat, p.created_at, p.updated_at`;
+/** Coordinate digits of geometries given back: as stored (doubles from the parcel files). */
+const GEOMETRY_DIGITS = 15;
+
+/** One page of the filter's parcels, by id; `withGeometry` adds each geometry. */
+export async function listParcels<G extends boolean>(
+  db: Database,
+  filter: ParcelFilter,
+  page: { afterId?: number; limit: number; withGeometry: G },
+): Promise<ParcelPage<G extends true ? ParcelDetail : ParcelSummary>> {
+  const params = new SqlParams();
+  const where = parcelConditions(filter, params);
+  if (page.afterId !== undefined) where.push(`p.id > ${params.add(page.afterId)}::bigint`);
+  const geometry = page.withGeometry
+    ? `, ST_AsGeoJSON(p.geom, ${GEOMETRY_DIGITS}) AS geometry`
+    : '';
+  const result = await db.pool.query<ParcelRecord>(
+    `SELECT ${SUMMARY_COLUMNS}${geometry} FROM parcels p
+      WHERE ${allOf(where)} ORDER BY p.id LIMIT ${params.add(page.limit + 1)}`,
+    params.values,
+  );
+  const rows = result.rows.slice(0, page.limit);
+  return {
+    items: rows.map(toParcel) as Array<G extends true ? ParcelDetail : ParcelSummary>,
+    next: result.rows.length > page.limit ? Number(rows.at(-1)?.id) : undefined,
+  };
+}
+
+/** One parcel with its geometry, or undefined. */
+export async function getParcel(db: Database, ref: ParcelRef): Promise<ParcelDetail | undefined> {
+  const byId = 'id' in ref;
+  const result = await db.pool.query<ParcelRecord>(
+    `SELECT ${SUMMARY_COLUMNS}, ST_AsGeoJSON(p.geom, ${GEOMETRY_DIGITS}) AS geometry FROM parcels p
+      WHERE ${byId ? 'p.id = $1::bigint' : 'p.source = $1 AND p.external_id = $2'}`,
+    byId ? [ref.id] : [ref.source, ref.externalId],
+  );
+  const row = result.rows[0];
+  return row && (toParcel(row) as ParcelDetail);
+}
+
+/** The database id of a parcel, or undefined when there is none such. */
+export async function resolveParcelId(db: Database, ref: ParcelRef): Promise<number | undefined> {
+  const byId = 'id' in ref;
+  const result = await db.pool.query<{ id: string }>(
+    `SELECT p.id FROM parcels p
+      WHERE ${byId ? 'p.id = $1::bigint' : 'p.source = $1 AND p.external_id = $2'}`,
+    byId ? [ref.id] : [ref.source, ref.externalId],
+  );
+  return result.rows[0] ? Number(result.rows[0].id) : undefined;
+}
+
+interface ParcelRecord {
+  id: string;
+  source: string;
+  external_id: string;
+  name: string | null;
+  crop: string | null;
+  owner_team: string;
+  watched: boolean;
+  area_m2: number;
+  primary_tile: string | null;
+  group_id: string | null;
+  geometry_repaired: boolean;
+  attributes: Record<string, unknown>;
+  min_lon: number;
+  min_lat: number;
+  max_lon: number;
+  max_lat: number;
+  created_at: Date;
+  updated_at: Date;
+  geometry?: string;
+}
+
+function toParcel(r: ParcelRecord): ParcelSummary | ParcelDetail {
+  const summary: ParcelSummary = {
+    id: Number(r.id),
+    source: r.source,
+    externalId: r.external_id,
+    name: r.name,
+    crop: r.crop,
+    ownerTeam: r.owner_team,
+    watched: r.watched,
+    areaM2: r.area_m2,
+    primaryTile: r.primary_tile,
+    groupId: r.group_id === null ? null : Number(r.group_id),
+    geometryRepaired: r.geometry_repaired,
+    attributes: r.attributes,
+    bbox: [r.min_lon, r.min_lat, r.max_lon, r.max_lat],
+    createdAt: r.created_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
+  };
+  return r.geometry === undefined
+    ? summary
+    : { ...summary, geometry: JSON.parse(r.geometry) as ParcelGeometry };
+}
