@@ -2,21 +2,22 @@
  * The main job on embedded defaults (`npm run demo`): synthetic Sentinel-2 over two overlapping
  * tiles with a few hundred parcels and several weeks of scenes, served by the local STAC API; the
  * embedded PostgreSQL with PostGIS and the Temporal dev server with its Web UI; a worker; a backfill
- * of the weeks through Temporal; then a table of weekly NDVI per parcel and where to look next.
+ * of the weeks through Temporal; a table of weekly NDVI per parcel; the HTTP API with the web map;
+ * then where to look next.
  * Everything stays up for exploring; `npm run stack:down` stops it.
  * Options: --down (stop the stack at the end, for CI smoke tests), --parcels N, --weeks N.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config';
-import type { ParcelGeometry } from '../src/core/geo/types';
 import { addIsoWeeks, formatIsoWeek, isoWeekOf } from '../src/core/time/iso-week';
 import { openDatabase } from '../src/store/db/database';
-import { upsertParcels, watchParcels } from '../src/store/db/parcels-repo';
+import { watchParcels } from '../src/store/db/parcels-repo';
+import { importParcels } from '../src/store/import/import-parcels';
 import { connectClient } from '../src/temporal/connection';
 import { followProgress } from '../src/temporal/runs';
 import type { BackfillWeek } from '../src/workflows/backfill';
+import { type DemoApi, demoApiKey, startDemoApi } from './demo-api';
 import { runDir } from './provision/paths';
 import { assertPortFree, isListening } from './provision/ports';
 import { isAlive, startDaemon, stopDaemon, waitUntil } from './provision/process';
@@ -95,23 +96,13 @@ async function main(): Promise<void> {
     PARCELWATCH_MAX_CLOUD_COVER: '100',
   };
   const db = await openDatabase(loadConfig(env).database, 'parcelwatch-demo');
+  let api: DemoApi;
   try {
-    const features = JSON.parse(readFileSync(dataset.parcelsPath, 'utf8')) as {
-      features: Array<{
-        properties: { id: string; name?: string; crop?: string };
-        geometry: ParcelGeometry;
-      }>;
-    };
-    const imported = await upsertParcels(
-      db,
-      features.features.map((f) => ({
-        externalId: f.properties.id,
-        name: f.properties.name ?? null,
-        crop: f.properties.crop ?? null,
-        geometry: f.geometry,
-      })),
-      { source: 'demo' },
-    );
+    // Through the importer users run (`parcelwatch parcels import`): checked by PostGIS, idempotent.
+    const imported = await importParcels(db, dataset.parcelsPath, {
+      source: 'demo',
+      groupMaxParcels: config.pipeline.groupMaxParcels,
+    });
     await watchParcels(db, { source: 'demo' }, true);
     log(
       `parcels: ${imported.inserted} imported, ${imported.updated} updated, ${imported.unchanged} unchanged; all watched`,
@@ -159,6 +150,8 @@ async function main(): Promise<void> {
         `  ${week.week}: ${week.status}, ${week.observations} observations${week.reason ? ` (${week.reason})` : ''}`,
       );
     await printWeeklyTable(db, from, to);
+    api = await startDemoApi(config, env, dir, await demoApiKey(db, config.home));
+    log(`API and web page: ${api.url} (pid ${api.pid})`);
   } finally {
     await db.close();
   }
@@ -169,11 +162,15 @@ parcelwatch demo is up.
   Temporal address  ${stack.temporalAddress}
   Database          ${stack.databaseUrl}   (schema ${config.database.schema})
   STAC API          ${stacUrl}   (synthetic scenes in ${dataset.dir})
+  Web map           ${api.url}/#key=${api.key}
+  HTTP API          ${api.url}/openapi.json   (key in ${api.keyFile})
   Logs              ${dir}
 Next:
   npx parcelwatch db status
   npx parcelwatch run --week ${to} --reprocess --wait    # recompute a week through Temporal
   npx parcelwatch schedule create && npx parcelwatch schedule describe
+  curl -H "Authorization: Bearer $(cat ${api.keyFile})" "${api.url}/v1/parcels?limit=3"
+  npx parcelwatch export --format csv --out weekly.csv --kind weekly --index ndvi
   psql "${stack.databaseUrl}" -c "SELECT * FROM parcelwatch.parcel_weekly LIMIT 10"
   npm run stack:down      # stop the demo services
 `);

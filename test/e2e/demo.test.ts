@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort, isListening } from '../../scripts/provision/ports';
@@ -16,10 +16,15 @@ describe('demo command on embedded defaults (smoke test)', function () {
       PARCELWATCH_TEMPORAL_PORT: String(await freePort()),
       PARCELWATCH_TEMPORAL_UI_PORT: String(await freePort()),
       PARCELWATCH_STAC_PORT: String(await freePort()),
+      PARCELWATCH_API_PORT: String(await freePort()),
     };
+    const down = () =>
+      runNode([path.join(REPO_ROOT, 'scripts/provision.ts'), 'down', '--for', 'demo'], {
+        PARCELWATCH_HOME: home,
+      });
     try {
       // No DATABASE_URL, no TEMPORAL_ADDRESS: the demo must provide both itself.
-      const result = await runNode([path.join(REPO_ROOT, 'scripts/demo.ts'), '--down'], {
+      const result = await runNode([path.join(REPO_ROOT, 'scripts/demo.ts')], {
         PARCELWATCH_HOME: home,
         ...ports,
       });
@@ -42,13 +47,29 @@ describe('demo command on embedded defaults (smoke test)', function () {
       // The third week is fully clouded: its values are interpolated.
       assert.match(result.stdout, /P0001 .* 0\.\d\d +~0\.\d\d +0\.\d\d/);
       assert.match(result.stdout, /parcelwatch demo is up/);
-      // --down stopped everything it started.
-      assert.equal(await isListening(Number(ports.PARCELWATCH_PG_PORT)), false);
-      assert.equal(await isListening(Number(ports.PARCELWATCH_TEMPORAL_PORT)), false);
-    } finally {
-      await runNode([path.join(REPO_ROOT, 'scripts/provision.ts'), 'down', '--for', 'demo'], {
-        PARCELWATCH_HOME: home,
+
+      // The API serves the demo's parcels with the key the demo saved (owner-only), none without.
+      const api = `http://127.0.0.1:${ports.PARCELWATCH_API_PORT}`;
+      const keyFile = path.join(home, 'api-key');
+      assert.equal(statSync(keyFile).mode & 0o777, 0o600);
+      const key = readFileSync(keyFile, 'utf8').trim();
+      assert.match(result.stdout, new RegExp(`Web map +${api}/#key=${key}`));
+      assert.equal((await fetch(`${api}/v1/parcels?limit=1`)).status, 401);
+      const page = await fetch(`${api}/v1/parcels?limit=5&source=demo`, {
+        headers: { authorization: `Bearer ${key}` },
       });
+      assert.equal(page.status, 200);
+      const body = (await page.json()) as { items: Array<{ source: string; watched: boolean }> };
+      assert.equal(body.items.length, 5);
+      assert.ok(body.items.every((p) => p.source === 'demo' && p.watched));
+
+      // stack:down stops everything the demo started, the API included.
+      const stopped = await down();
+      assert.equal(stopped.code, 0, stopped.stderr);
+      for (const port of Object.values(ports))
+        assert.equal(await isListening(Number(port)), false, port);
+    } finally {
+      await down();
       rmSync(home, { recursive: true, force: true });
     }
   });
