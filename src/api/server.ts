@@ -15,6 +15,7 @@ import { MAP_MAX_FEATURES, mapRoutes } from './routes/map';
 import { parcelRoutes } from './routes/parcels';
 import { runRoutes } from './routes/runs';
 import { seriesRoutes } from './routes/series';
+import { registerWebAssets } from './web-assets';
 
 /**
  * The HTTP API: Fastify with JSON-schema validation of every parameter and body (unknown ones
@@ -110,6 +111,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
   if (webRoot && existsSync(webRoot)) {
     const { default: fastifyStatic } = await import('@fastify/static');
     await app.register(fastifyStatic, { root: webRoot, prefix: '/' });
+    await registerWebAssets(app);
   }
   return app;
 }
