@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
+import { packageRoot } from './package-root';
 
 let cached: string | undefined;
 
@@ -9,7 +10,7 @@ let cached: string | undefined;
  */
 export function codeVersion(): string {
   if (cached) return cached;
-  const root = path.resolve(__dirname, '..');
+  const root = packageRoot();
   const { version } = require(path.join(root, 'package.json')) as { version: string };
   let commit = process.env.PARCELWATCH_GIT_COMMIT;
   if (!commit) {

@@ -3,11 +3,12 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Client } from 'pg';
 import { ConfigError } from '../../core/errors';
+import { packageRoot } from '../../package-root';
 import { connectClient, redactUrl, searchPath } from './connection';
 import { roleNames } from './roles';
 
 /** Where drizzle-kit writes migrations (`npm run db:generate`); shipped with the package. */
-export const MIGRATIONS_DIR = path.resolve(__dirname, '../../../db/migrations');
+export const MIGRATIONS_DIR = path.join(packageRoot(), 'db', 'migrations');
 const STATEMENT_BREAKPOINT = '--> statement-breakpoint';
 
 export interface MigrateOptions {
