@@ -4,6 +4,8 @@ import { BadInputError } from '../../core/errors';
 import { withDatabase } from '../database';
 import { printJson, printTable } from '../output';
 import { parseIds, parseInteger, parseList } from '../parse';
+import { createProgress } from '../progress';
+import { workflowProgressState } from '../run-progress';
 import { withTemporal } from '../temporal-client';
 
 /** Loaded on use: the Temporal client is slow to load and most commands do not need it. */
@@ -233,14 +235,14 @@ async function reportStarted(
   }
   if (!options.json)
     console.log(`started ${started.workflowId}; waiting (Ctrl-C stops waiting, not the run)…`);
-  await runs().followProgress<Record<string, unknown>>(handle, (progress) => {
-    if (!options.json)
-      console.log(
-        `  ${Object.entries(progress)
-          .map(([k, v]) => `${k} ${v}`)
-          .join(', ')}`,
-      );
-  });
+  const bar = createProgress({ title: started.workflowId, enabled: !options.json });
+  try {
+    await runs().followProgress<Record<string, unknown>>(handle, (progress) =>
+      bar.update(workflowProgressState(progress)),
+    );
+  } finally {
+    bar.stop();
+  }
   try {
     const result = await handle.result();
     if (options.json) printJson({ ...started, status: 'completed', result });
