@@ -8,6 +8,7 @@
 import { hostname } from 'node:os';
 import { isSpanContextValid, trace } from '@opentelemetry/api';
 import type { Logger, LogLevel, LogMetadata } from '@temporalio/common';
+import { ConfigError } from '../core/errors';
 import type { EnvRecord } from '../env';
 import { createRedactor, REDACTED, type Redactor } from './redact';
 
@@ -174,9 +175,27 @@ export function createLogger(
   const env = options.env ?? process.env;
   return new JsonLogger({
     ...options,
+    level: options.level ?? logLevelOf(env),
     service: options.service ?? (env.OTEL_SERVICE_NAME?.trim() || 'parcelwatch'),
     redactor: options.redactor ?? createRedactor(env),
   });
+}
+
+/** Levels PARCELWATCH_LOG_LEVEL accepts, any case. */
+const LEVELS = Object.keys(SEVERITY) as LogLevel[];
+
+/** PARCELWATCH_LOG_LEVEL (TRACE, DEBUG, INFO, WARN, ERROR; any case), INFO when unset. */
+export function logLevelOf(env: EnvRecord): LogLevel {
+  const given = env.PARCELWATCH_LOG_LEVEL?.trim();
+  if (!given) return 'INFO';
+  const level = given.toUpperCase() as LogLevel;
+  if (!LEVELS.includes(level)) {
+    throw new ConfigError(
+      `PARCELWATCH_LOG_LEVEL=${given} is not a log level; use one of ${LEVELS.join(', ')}`,
+      { code: 'CONFIG_INVALID' },
+    );
+  }
+  return level;
 }
 
 let shared: JsonLogger | undefined;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { ApplicationFailure } from '@temporalio/common';
-import { JsonLogger } from '../../src/telemetry/logger';
+import { createLogger, JsonLogger, logLevelOf } from '../../src/telemetry/logger';
 import { createRedactor } from '../../src/telemetry/redact';
 
 const NOW = new Date('2026-03-02T03:00:00.123Z');
@@ -183,5 +183,30 @@ describe('JSON logs (ECS field names)', () => {
     assert.equal(inside!['trace.id'], spanContext.traceId);
     assert.equal(inside!['span.id'], spanContext.spanId);
     assert.equal(outside!['trace.id'], undefined);
+  });
+});
+
+describe('PARCELWATCH_LOG_LEVEL', () => {
+  it('sets the level of the process logger, any case, INFO when unset', () => {
+    assert.equal(logLevelOf({}), 'INFO');
+    assert.equal(logLevelOf({ PARCELWATCH_LOG_LEVEL: ' debug ' }), 'DEBUG');
+    const lines: string[] = [];
+    const logger = createLogger({
+      env: { PARCELWATCH_LOG_LEVEL: 'warn' },
+      write: (l) => lines.push(l),
+    });
+    logger.info('dropped');
+    logger.warn('kept');
+    assert.deepEqual(
+      lines.map((line) => JSON.parse(line).message),
+      ['kept'],
+    );
+  });
+
+  it('refuses an unknown level, naming the variable and the levels', () => {
+    assert.throws(
+      () => logLevelOf({ PARCELWATCH_LOG_LEVEL: 'verbose' }),
+      /PARCELWATCH_LOG_LEVEL=verbose is not a log level; use one of TRACE, DEBUG, INFO, WARN, ERROR/,
+    );
   });
 });
