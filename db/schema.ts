@@ -208,6 +208,12 @@ export const pipelineRuns = pgTable(
 );
 
 /** Each published dataset with its owner and retention (governance). */
+/**
+ * The dataset catalog. Hand-written migrations add to it (drizzle-kit does not know them): `kind` and
+ * `location` with their checks and the seeded datasets (0006_datasets_lineage); access policies,
+ * `audit_log`, `team_roles`, `team_grants` (0005_access_audit) and personal data (0007_privacy) are
+ * hand-written tables, like parcel_observations.
+ */
 export const datasets = pgTable('datasets', {
   name: text('name').primaryKey(),
   ownerTeam: text('owner_team').notNull(),

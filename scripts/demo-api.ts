@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { Config } from '../src/config';
 import { checkApiKey, createApiKey } from '../src/store/db/api-keys';
 import type { Database } from '../src/store/db/database';
+import { DEFAULT_OWNER_TEAM } from '../src/store/db/parcels-repo';
 import { assertPortFree } from './provision/ports';
 import { isAlive, startDaemon, stopDaemon, waitUntil } from './provision/process';
 
@@ -21,7 +22,10 @@ export interface DemoApi {
   pid: number;
 }
 
-/** The saved demo key if it still works, else a new one (read and write, team "demo"). */
+/**
+ * The saved demo key if it still works, else a new one (read and write). It belongs to the team
+ * owning the demo's parcels (the default owner), since a key reads its own team's parcels only.
+ */
 export async function demoApiKey(
   db: Database,
   home: string,
@@ -29,9 +33,15 @@ export async function demoApiKey(
   const file = path.join(home, 'api-key');
   if (existsSync(file)) {
     const saved = readFileSync(file, 'utf8').trim();
-    if ((await checkApiKey(db, saved)).status === 'valid') return { key: saved, file };
+    const check = await checkApiKey(db, saved);
+    if (check.status === 'valid' && check.key.team === DEFAULT_OWNER_TEAM)
+      return { key: saved, file };
   }
-  const { key } = await createApiKey(db, { name: 'demo', team: 'demo', scopes: ['read', 'write'] });
+  const { key } = await createApiKey(db, {
+    name: 'demo',
+    team: DEFAULT_OWNER_TEAM,
+    scopes: ['read', 'write'],
+  });
   // The key opens the data: readable by its owner only.
   await writeFile(file, `${key}\n`, { mode: 0o600 });
   return { key, file };

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config';
 import { addIsoWeeks, formatIsoWeek, isoWeekOf } from '../src/core/time/iso-week';
+import { redactUrl } from '../src/store/db/connection';
 import { openDatabase } from '../src/store/db/database';
 import { watchParcels } from '../src/store/db/parcels-repo';
 import { importParcels } from '../src/store/import/import-parcels';
@@ -160,7 +161,7 @@ async function main(): Promise<void> {
 parcelwatch demo is up.
   Temporal Web UI   ${stack.temporalUiUrl ?? '(external server)'}   (workflows backfill-…, weekly-…, group-…)
   Temporal address  ${stack.temporalAddress}
-  Database          ${stack.databaseUrl}   (schema ${config.database.schema})
+  Database          ${redactUrl(stack.databaseUrl)}   (schema ${config.database.schema})
   STAC API          ${stacUrl}   (synthetic scenes in ${dataset.dir})
   Web map           ${api.url}/#key=${api.key}
   HTTP API          ${api.url}/openapi.json   (key in ${api.keyFile})
@@ -171,7 +172,7 @@ Next:
   npx parcelwatch schedule create && npx parcelwatch schedule describe
   curl -H "Authorization: Bearer $(cat ${api.keyFile})" "${api.url}/v1/parcels?limit=3"
   npx parcelwatch export --format csv --out weekly.csv --kind weekly --index ndvi
-  psql "${stack.databaseUrl}" -c "SELECT * FROM parcelwatch.parcel_weekly LIMIT 10"
+  psql "${redactUrl(stack.databaseUrl)}" -c "SELECT * FROM parcelwatch.parcel_weekly LIMIT 10"
   npm run stack:down      # stop the demo services
 `);
   if (values.down) await stopProfile(config.home, 'demo', log);

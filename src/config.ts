@@ -3,12 +3,22 @@ import { pathToFileURL } from 'node:url';
 import { DEFAULT_KPI_THRESHOLDS, type KpiThresholds } from './core/kpis';
 import { DEFAULT_COLLECTION, EARTH_SEARCH_V1_URL } from './core/stac/client';
 import { Env, type EnvRecord } from './env';
+import {
+  DEFAULT_ENVIRONMENT,
+  ENVIRONMENTS,
+  type EnvironmentDefaults,
+  type EnvironmentName,
+  environmentDefaults,
+  isEnvironmentName,
+} from './environment';
 
 /**
  * The one typed configuration of parcelwatch, read from environment variables and validated once
  * at start-up. Defaults run the local demo; dev, staging and prod differ only by these values.
  */
 export interface Config {
+  /** PARCELWATCH_ENV: the environment's label, and the preset of the defaults below (src/environment.ts). */
+  environment: EnvironmentName;
   /** Folder for local state: embedded database, Temporal dev-server file, datalake, logs. */
   home: string;
   database: DatabaseConfig;
@@ -44,6 +54,11 @@ export interface RetentionConfig {
   cleanDays: number;
   /** Days to keep observations in the database (older ones are archived, then deleted). */
   observationsDays: number;
+  /**
+   * Days personal data of a parcel (holder name, contact; `parcel_personal_data`) is kept after the
+   * last import that carried it; the purge erases it past that.
+   */
+  personalDays: number;
   /** Id of the purge's Temporal schedule. */
   scheduleId: string;
   /** When the purge schedule runs (cron, UTC). */
@@ -154,6 +169,8 @@ export function configVariables(): string[] {
 }
 
 function readConfig(e: Env, cwd: string): Config {
+  const environment = readEnvironment(e);
+  const preset = environmentDefaults(environment);
   const home = path.resolve(cwd, e.string('PARCELWATCH_HOME', '.parcelwatch'));
   const devStack = readDevStack(e);
 
@@ -166,7 +183,7 @@ function readConfig(e: Env, cwd: string): Config {
       'set DATABASE_URL to a PostgreSQL 15+ with PostGIS 3, e.g. postgres://user:pass@host:5432/db',
     ),
     embedded: !databaseUrlSet,
-    schema: e.string('PARCELWATCH_DB_SCHEMA', 'parcelwatch'),
+    schema: e.string('PARCELWATCH_DB_SCHEMA', preset.schema),
     poolMax: e.integer('PARCELWATCH_DB_POOL_MAX', 10, { min: 1, max: 200 }),
   };
   if (!SCHEMA_NAME.test(database.schema)) {
@@ -181,11 +198,11 @@ function readConfig(e: Env, cwd: string): Config {
 
   const temporal: TemporalConfig = {
     address: e.string('TEMPORAL_ADDRESS', `127.0.0.1:${devStack.temporalPort}`),
-    namespace: e.string('TEMPORAL_NAMESPACE', 'default'),
+    namespace: e.string('TEMPORAL_NAMESPACE', preset.namespace),
     apiKeySet: e.raw('TEMPORAL_API_KEY') !== undefined,
     taskQueues: {
-      io: e.string('PARCELWATCH_TASK_QUEUE_IO', 'parcelwatch-io'),
-      cpu: e.string('PARCELWATCH_TASK_QUEUE_CPU', 'parcelwatch-cpu'),
+      io: e.string('PARCELWATCH_TASK_QUEUE_IO', preset.taskQueues.io),
+      cpu: e.string('PARCELWATCH_TASK_QUEUE_CPU', preset.taskQueues.cpu),
     },
   };
   if (!/^[^\s:/]+:\d{1,5}$/.test(temporal.address)) {
@@ -222,7 +239,7 @@ function readConfig(e: Env, cwd: string): Config {
     }),
     maxConcurrentGroups: e.integer('PARCELWATCH_MAX_CONCURRENT_GROUPS', 4, { min: 1, max: 1000 }),
     lookbackWeeks: e.integer('PARCELWATCH_LOOKBACK_WEEKS', 2, { min: 0, max: 52 }),
-    scheduleId: e.string('PARCELWATCH_SCHEDULE_ID', 'parcelwatch-weekly'),
+    scheduleId: e.string('PARCELWATCH_SCHEDULE_ID', preset.scheduleId),
     scheduleCron: e.string('PARCELWATCH_SCHEDULE_CRON', '0 3 * * MON'),
   };
 
@@ -269,7 +286,9 @@ function readConfig(e: Env, cwd: string): Config {
       min: 1,
       max: 36_500,
     }),
-    scheduleId: e.string('PARCELWATCH_PURGE_SCHEDULE_ID', 'parcelwatch-purge'),
+    // Two years: registers are re-imported every season; data missing from two of them is stale.
+    personalDays: e.integer('PARCELWATCH_RETENTION_PERSONAL_DAYS', 730, { min: 1, max: 36_500 }),
+    scheduleId: e.string('PARCELWATCH_PURGE_SCHEDULE_ID', preset.purgeScheduleId),
     // Sunday, away from the Monday weekly run.
     scheduleCron: e.string('PARCELWATCH_PURGE_SCHEDULE_CRON', '0 4 * * SUN'),
   };
@@ -286,9 +305,10 @@ function readConfig(e: Env, cwd: string): Config {
     rateLimitBurst: e.integer('PARCELWATCH_API_RATE_BURST', 60, { min: 1, max: 1_000_000 }),
   };
 
-  const datalake = readDatalake(e, home, cwd);
+  const datalake = readDatalake(e, home, cwd, preset);
   e.assertValid();
   return {
+    environment,
     home,
     database,
     temporal,
@@ -314,11 +334,26 @@ function readDevStack(e: Env): DevStackConfig {
   };
 }
 
-function readDatalake(e: Env, home: string, cwd: string): DatalakeConfig {
+function readEnvironment(e: Env): EnvironmentName {
+  const given = e.string('PARCELWATCH_ENV', DEFAULT_ENVIRONMENT).toLowerCase();
+  if (isEnvironmentName(given)) return given;
+  e.problem(
+    `PARCELWATCH_ENV=${given} is not an environment; use one of ${ENVIRONMENTS.join(', ')}`,
+  );
+  return DEFAULT_ENVIRONMENT;
+}
+
+function readDatalake(
+  e: Env,
+  home: string,
+  cwd: string,
+  preset: EnvironmentDefaults,
+): DatalakeConfig {
   const raw = e.raw('DATALAKE_URL');
   const hint = 'use file:///absolute/folder, a plain folder path, or s3://bucket/prefix';
   if (raw === undefined || !/^[a-z][a-z0-9+.-]*:/i.test(raw)) {
-    const root = raw === undefined ? path.join(home, 'datalake') : path.resolve(cwd, raw);
+    const root =
+      raw === undefined ? path.join(home, preset.datalakeFolder) : path.resolve(cwd, raw);
     return { kind: 'file', url: pathToFileURL(root).href, root };
   }
   const url = e.url('DATALAKE_URL', raw, ['file', 's3'], hint);

@@ -68,19 +68,22 @@ export class Env {
     return items.length ? items : fallback;
   }
 
-  /** A URL whose scheme is one of `schemes`; the hint says what the variable is for. */
+  /**
+   * A URL whose scheme is one of `schemes`; the hint says what the variable is for. Messages show
+   * it without its secrets (see `shownUrl`).
+   */
   url(name: string, fallback: string, schemes: readonly string[], hint: string): string {
     const value = this.raw(name) ?? fallback;
     let scheme: string;
     try {
       scheme = new URL(value).protocol.replace(/:$/, '');
     } catch {
-      this.problems.push(`${name}=${value} is not a URL; ${hint}`);
+      this.problems.push(`${name}=${shownUrl(name, value)} is not a URL; ${hint}`);
       return value;
     }
     if (!schemes.includes(scheme)) {
       this.problems.push(
-        `${name}=${value} has an unsupported scheme "${scheme}:"; use ${schemes.map((s) => `${s}://`).join(' or ')} (${hint})`,
+        `${name}=${shownUrl(name, value)} has an unsupported scheme "${scheme}:"; use ${schemes.map((s) => `${s}://`).join(' or ')} (${hint})`,
       );
     }
     return value;
@@ -120,4 +123,24 @@ export class Env {
     }
     return parsed;
   }
+}
+
+/** Variables whose URL is a secret beyond its host: a webhook's path holds its token. */
+const SECRET_URL_VARIABLE = /(WEBHOOK|TOKEN|SECRET|KEY)/i;
+
+/**
+ * A URL as configuration errors may show it: the password masked (`user:***@`), and for a variable
+ * whose URL is a secret as a whole only the scheme and host. Text that is no URL is shown only
+ * when it holds no `:…@` credentials part.
+ */
+export function shownUrl(name: string, value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return /:[^@/\s]*@/.test(value) ? '<not shown: it looks like it holds a password>' : value;
+  }
+  if (SECRET_URL_VARIABLE.test(name)) return `${url.protocol}//${url.host}/…`;
+  if (url.password) url.password = '***';
+  return url.toString();
 }

@@ -22,7 +22,10 @@ export async function ensurePostgis(
     );
     if (available.rows[0]) return available.rows[0].default_version;
     const major = Math.floor(
-      Number((await client.query<{ v: string }>('SHOW server_version_num')).rows[0]?.v) / 10000,
+      Number(
+        (await client.query<{ v: string }>("SELECT current_setting('server_version_num') AS v"))
+          .rows[0]?.v,
+      ) / 10000,
     );
     const pkg = `postgresql-${major}-postgis-3`;
     const isRoot = process.getuid?.() === 0;

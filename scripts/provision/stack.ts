@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Config } from '../../src/config';
+import { redactUrl } from '../../src/store/db/connection';
 import { migrate } from '../../src/store/db/migrate';
 import { ensureBinary, TEMPORAL_CLI, VERSITYGW } from './binaries';
 import { startEmbeddedPg } from './embedded-pg';
@@ -7,7 +8,7 @@ import { runDir } from './paths';
 import { ensurePostgis } from './postgres';
 import { runningPid, stopDaemon } from './process';
 import { CHROMIUM, ensureSystemTool, GDAL } from './system-packages';
-import { startTemporalDevServer, temporalServing } from './temporal-server';
+import { ensureNamespace, startTemporalDevServer, temporalServing } from './temporal-server';
 
 export type Log = (message: string) => void;
 
@@ -30,7 +31,7 @@ export async function provisionForTests(log: Log): Promise<string[]> {
     if (binary.source === 'go' || binary.source === 'download') changed.push(spec.name);
   }
   const postgis = await ensurePostgis(testAdminUrl(), log);
-  log(`PostgreSQL for tests: ${testAdminUrl()} with PostGIS ${postgis}`);
+  log(`PostgreSQL for tests: ${redactUrl(testAdminUrl())} with PostGIS ${postgis}`);
   if (ensureSystemTool(GDAL, log) === 'installed') changed.push(GDAL.debianPackage);
   log(`GDAL: ${GDAL.command} present`);
   if (ensureSystemTool(CHROMIUM, log) === 'installed') changed.push(CHROMIUM.debianPackage);
@@ -102,6 +103,10 @@ export async function provisionDemo(
       `Temporal dev server: ${server.address}, Web UI ${server.uiUrl} ${server.started ? '— started' : '— already running'}`,
     );
     if (server.started) started.push('temporal');
+    // One dev server holds every environment of this machine, each in its own namespace.
+    if (await ensureNamespace(server.address, config.temporal.namespace)) {
+      log(`Temporal namespace ${config.temporal.namespace}: registered`);
+    }
   }
 
   const migration = await migrate({ url: databaseUrl, schema: config.database.schema });

@@ -1,4 +1,5 @@
 import { Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time';
 import { assertPortFree, isListening } from './ports';
 import { isAlive, runningPid, startDaemon, stopDaemon, waitUntil } from './process';
 
@@ -97,4 +98,49 @@ export async function startTemporalDevServer(
     });
   }
   return { address, uiUrl, pid, started: true };
+}
+
+/** How long a namespace registered here keeps closed workflows (the dev server's own default). */
+const NAMESPACE_RETENTION_MS = 24 * 3600 * 1000;
+/** gRPC status codes the namespace calls answer with. */
+const GRPC_NOT_FOUND = 5;
+const GRPC_ALREADY_EXISTS = 6;
+
+/**
+ * Registers `namespace` on the Temporal server at `address` unless it exists (an environment of its
+ * own: PARCELWATCH_ENV / TEMPORAL_NAMESPACE), then waits until the frontend serves it — a new
+ * namespace reaches the frontend's cache a few seconds after registration. Returns whether it was
+ * created. For servers we run (dev server); a real cluster's namespaces are an operator's call.
+ */
+export async function ensureNamespace(address: string, namespace: string): Promise<boolean> {
+  const connection = await Connection.connect({ address, connectTimeout: 5000 });
+  try {
+    const service = connection.workflowService;
+    let created = false;
+    try {
+      await service.describeNamespace({ namespace });
+    } catch (error) {
+      if ((error as { code?: number }).code !== GRPC_NOT_FOUND) throw error;
+      try {
+        await service.registerNamespace({
+          namespace,
+          workflowExecutionRetentionPeriod: msToTs(NAMESPACE_RETENTION_MS),
+        });
+        created = true;
+      } catch (registerError) {
+        if ((registerError as { code?: number }).code !== GRPC_ALREADY_EXISTS) throw registerError;
+      }
+    }
+    await waitUntil(
+      `Temporal namespace ${namespace}`,
+      async () => {
+        await service.countWorkflowExecutions({ namespace, query: '' });
+        return true;
+      },
+      { timeoutMs: 60_000 },
+    );
+    return created;
+  } finally {
+    await connection.close();
+  }
 }

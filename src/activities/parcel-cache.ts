@@ -15,7 +15,8 @@ export function groupParcelSet(
   parcels: readonly GroupParcel[],
 ): { set: ParcelSet; dbIds: number[] } {
   const hash = createHash('sha1');
-  for (const p of parcels) hash.update(`${p.id}:${JSON.stringify(p.geometry)}\n`);
+  // Everything the set holds is in the key: workers of two environments may share this process.
+  for (const p of parcels) hash.update(`${p.id}:${p.externalId}:${JSON.stringify(p.geometry)}\n`);
   const key = `${groupId}:${hash.digest('hex')}`;
   let entry = sets.get(key);
   if (entry) {

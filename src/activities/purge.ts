@@ -17,6 +17,10 @@ import {
   deleteStagedObservations,
   stageArchivedKeys,
 } from '../store/db/retention-delete';
+import {
+  countPersonalDataPastRetention,
+  erasePersonalDataPastRetention,
+} from '../store/db/retention-personal';
 import { inTransaction } from '../store/db/transaction';
 import { codeVersion } from '../version';
 import type { ActivityDeps } from './deps';
@@ -111,6 +115,18 @@ export interface RasterPurgeResult {
   sceneGroupCount: number;
   /** Objects under the area whose key does not follow the layout: never deleted. */
   unrecognised: number;
+  /** Retention of personal data, applied with the raw rasters (see purgeRasters); raw only. */
+  personalData?: PersonalDataPurge;
+}
+
+export interface PersonalDataPurge {
+  /** PARCELWATCH_RETENTION_PERSONAL_DAYS. */
+  days: number;
+  /** Personal data last imported before this instant is past retention. */
+  cutoff: string;
+  /** Records past retention found (and erased, unless a dry run). */
+  expired: number;
+  erased: number;
 }
 
 /** Sane bounds on days of retention: one day to a century. */
@@ -178,6 +194,21 @@ function resolvePolicy(
 
 export function purgeActivities(deps: ActivityDeps) {
   const { db, config, datalake } = deps;
+
+  /**
+   * Personal data no import carried for PARCELWATCH_RETENTION_PERSONAL_DAYS: counted, and erased
+   * unless a dry run. It rides on the raw-raster call because the purge workflow's shape is fixed
+   * (recorded histories replay in CI), so its days count from this activity's clock rather than
+   * the purge's `now`.
+   */
+  async function purgePersonalData(dryRun: boolean): Promise<PersonalDataPurge> {
+    const days = config.retention.personalDays;
+    const cutoff = new Date(Date.now() - days * DAY_MS).toISOString();
+    const expired = await countPersonalDataPastRetention(db, cutoff);
+    const erased = dryRun || expired === 0 ? 0 : await erasePersonalDataPastRetention(db, cutoff);
+    return { days, cutoff, expired, erased };
+  }
+
   return {
     /**
      * The retention policy (see resolvePolicy), the cut-offs it gives counting back from `now`, and
@@ -324,6 +355,7 @@ export function purgeActivities(deps: ActivityDeps) {
         sceneGroups: sorted.slice(0, MAX_LISTED_SCENE_GROUPS),
         sceneGroupCount: sorted.length,
         unrecognised,
+        ...(input.area === 'raw' && { personalData: await purgePersonalData(input.dryRun) }),
       };
     },
   };

@@ -109,15 +109,19 @@ export function rasterActivities(deps: ActivityDeps) {
         );
         let bytesRead = 0;
         let bytesWritten = 0;
+        // Every band is read before any is stored: a broken band (a cut file, a corrupt tile) fails
+        // the scene without leaving the bands read before it in the datalake.
+        const clips: Uint8Array[] = [];
         for (let i = 0; i < bands.length; i++) {
           heartbeat({ band: bands[i] });
           const clipped = await clipToTiles(cogs[i]!, neededTiles(prepared, cogs[i]!, reference), {
             signal,
           });
-          await datalake.put(keys[bands[i]!]!, clipped.bytes);
+          clips.push(clipped.bytes);
           bytesRead += clipped.bytesRead;
           bytesWritten += clipped.bytes.byteLength;
         }
+        for (let i = 0; i < bands.length; i++) await datalake.put(keys[bands[i]!]!, clips[i]!);
         await recordSceneGroup(db, {
           sceneId: scene.id,
           groupId: group.groupId,
@@ -183,12 +187,16 @@ export function rasterActivities(deps: ActivityDeps) {
       {
         const keys: Record<string, string> = {};
         let bytesWritten = 0;
-        for (const band of bands) {
+        // Checked whole before the first write: an incomplete mask stores nothing.
+        const outputs = bands.map((band) => {
           const bytes = band === 'SCL' ? masked.scl : masked.bands[band];
           if (!bytes)
             throw new BadDataError(`masking scene ${scene.id} produced no ${band} raster`, {
               code: 'MASK_INCOMPLETE',
             });
+          return [band, bytes] as const;
+        });
+        for (const [band, bytes] of outputs) {
           keys[band] = keyOf(band);
           await datalake.put(keys[band]!, bytes);
           bytesWritten += bytes.byteLength;

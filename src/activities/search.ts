@@ -2,7 +2,7 @@ import { heartbeat } from '@temporalio/activity';
 import { BadInputError } from '../core/errors';
 import { bandsFor, resolveIndices } from '../core/indices/registry';
 import { dedupeScenes, scenesOfTile } from '../core/stac/dedupe';
-import { scenesFromItems } from '../core/stac/items';
+import { REMOTE_ASSET_SCHEMES, scenesFromItems } from '../core/stac/items';
 import { getGroup } from '../store/db/groups';
 import { upsertScenes } from '../store/db/scenes-repo';
 import type { SearchScenesInput, SearchScenesResult } from './contracts';
@@ -33,7 +33,10 @@ export function searchActivities(deps: ActivityDeps) {
         tile: input.tile,
       });
       const requiredBands = bandsFor(resolveIndices(config.science.indices));
-      const parsed = scenesFromItems(search.items, { requiredBands });
+      const parsed = scenesFromItems(search.items, {
+        requiredBands,
+        assetSchemes: REMOTE_ASSET_SCHEMES,
+      });
       const deduped = dedupeScenes(scenesOfTile(parsed.scenes, input.tile));
       await upsertScenes(db, deduped.kept, 'found');
       await upsertScenes(

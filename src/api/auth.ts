@@ -2,6 +2,8 @@ import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import type { ApiKeyRecord, ApiScope } from '../store/db/api-keys';
 import { checkApiKey, touchApiKey } from '../store/db/api-keys';
 import type { Database } from '../store/db/database';
+import type { AttributeFilter } from '../store/db/parcel-selector';
+import { teamRole } from '../store/db/team-access';
 import { ApiError } from './errors';
 import type { RateLimiter } from './rate-limit';
 
@@ -10,6 +12,11 @@ import type { RateLimiter } from './rate-limit';
  * page's files), `read` or `write`. Anything under /v1 without one counts as `read`, so a route
  * added without thought is closed, not open. The key comes as `Authorization: Bearer <key>` or
  * `X-API-Key: <key>`; it is never logged (only its public prefix is).
+ *
+ * A key belongs to a team. Its reads run as the team's database role, so row-level security shows
+ * them the team's parcels, observations and weekly rows only (plus those of teams granted to it);
+ * its writes touch its team's parcels only. There is no key that sees every team: operators use
+ * the CLI, and a team that needs another's data is granted it (`parcelwatch teams grant`).
  */
 
 export type RouteScope = 'public' | ApiScope;
@@ -21,6 +28,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The key the request was made with (routes other than public ones). */
     apiKey?: ApiKeyRecord;
+    /** The database role of the key's team, which the request's reads run as. */
+    teamRole?: string;
   }
 }
 
@@ -58,7 +67,7 @@ export function authenticate(db: Database, limiter: RateLimiter): onRequestAsync
       );
     }
     const key = check.key;
-    if (!key.scopes.includes(scope)) {
+    if (scope !== 'any' && !key.scopes.includes(scope)) {
       throw new ApiError(
         403,
         'forbidden',
@@ -77,7 +86,17 @@ export function authenticate(db: Database, limiter: RateLimiter): onRequestAsync
       );
     }
     void reply.header('ratelimit-remaining', String(decision.remaining));
+    const role = await teamRole(db, key.team);
+    if (!role) {
+      throw new ApiError(
+        403,
+        'forbidden',
+        `the team "${key.team}" of the key ${key.prefix} has no database role, so the key can read nothing; an administrator runs \`parcelwatch teams add ${key.team}\``,
+        { team: key.team },
+      );
+    }
     request.apiKey = key;
+    request.teamRole = role;
     const now = Date.now();
     if (now - (touched.get(key.id) ?? 0) >= TOUCH_INTERVAL_MS) {
       touched.set(key.id, now);
@@ -86,10 +105,30 @@ export function authenticate(db: Database, limiter: RateLimiter): onRequestAsync
   };
 }
 
-function routeScope(request: FastifyRequest): RouteScope {
+/** The key of a request to a non-public route (authenticate set it, or refused the request). */
+export function keyOf(request: FastifyRequest): ApiKeyRecord {
+  if (!request.apiKey) throw new Error(`${request.url} was reached without an API key`);
+  return request.apiKey;
+}
+
+/** How the audit log names a key: `key:<name>@<team>` (its prefix goes in the details). */
+export function apiActor(key: ApiKeyRecord): string {
+  return `key:${key.name}@${key.team}`;
+}
+
+/** The condition keeping a key's writes to its own team's parcels. */
+export function ownTeamOnly(key: ApiKeyRecord): AttributeFilter {
+  return { field: 'owner_team', op: '=', value: key.team };
+}
+
+/**
+ * The scope a request needs. A URL no route serves under /v1 needs a key (route names are not
+ * shown to strangers) but no scope: any valid key gets its 404, whatever it may do.
+ */
+function routeScope(request: FastifyRequest): RouteScope | 'any' {
   const declared = request.routeOptions.config?.scope;
   if (declared) return declared;
-  return request.url.startsWith('/v1/') || request.url === '/v1' ? 'read' : 'public';
+  return request.url.startsWith('/v1/') || request.url === '/v1' ? 'any' : 'public';
 }
 
 function presentedKey(request: FastifyRequest): string | undefined {

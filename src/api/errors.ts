@@ -143,7 +143,10 @@ function describe(
   if (status >= 400 && status < 500) {
     return {
       status,
-      body: { error: FASTIFY_CODES[error.code] ?? 'invalid_request', message: error.message },
+      body: {
+        error: FASTIFY_CODES[error.code] ?? 'invalid_request',
+        message: fastifyMessage(error, request),
+      },
       headers: {},
     };
   }
@@ -155,6 +158,18 @@ function describe(
     },
     headers: {},
   };
+}
+
+/** Fastify's terse texts for the body problems, said with the limit or type at fault. */
+function fastifyMessage(error: FastifyError, request: FastifyRequest): string {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return `the request body is larger than the ${request.routeOptions.bodyLimit ?? 'configured'} bytes this server accepts (PARCELWATCH_API_BODY_LIMIT); send less per request, e.g. fewer ids`;
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return `a body of type ${JSON.stringify(request.headers['content-type'] ?? 'none')} is not accepted; send JSON with Content-Type: application/json`;
+    default:
+      return error.message;
+  }
 }
 
 /** Network failures and PostgreSQL's "shutting down / starting up / too many connections". */

@@ -51,6 +51,41 @@ const observationExample = {
   computedAt: '2024-05-20T03:12:00.000Z',
 };
 
+const datasetExample = {
+  name: 'ndvi',
+  kind: 'observations',
+  ownerTeam: 'team-a',
+  description:
+    'Per-parcel NDVI statistics per Sentinel-2 acquisition (parcel_observations, index ndvi)',
+  location: "parcel_observations (index_name = 'ndvi')",
+  retention: {
+    days: 1095,
+    source: 'PARCELWATCH_RETENTION_OBSERVATIONS_DAYS',
+    enforced: true,
+    note: 'the purge archives observations acquired more than 1095 days ago to the observations archive, then deletes them',
+  },
+  kpis: [
+    {
+      name: 'minObservedShare',
+      bound: 'min',
+      threshold: 0.8,
+      source: 'PARCELWATCH_KPI_MIN_OBSERVED_SHARE',
+      configured: 0.8,
+      measures: "share of the latest weekly run's watched parcels with an observation",
+    },
+    {
+      name: 'minOkShare',
+      bound: 'min',
+      threshold: 0,
+      source: 'PARCELWATCH_KPI_MIN_OK_SHARE',
+      configured: 0,
+      measures: "share of the latest weekly run's watched parcels with an ok observation",
+    },
+  ],
+  createdAt: '2024-03-01T09:00:00.000Z',
+  updatedAt: '2024-03-01T09:00:00.000Z',
+};
+
 export const EXAMPLES = {
   parcel: parcelExample,
   parcelDetail: { ...parcelExample, geometry: { type: 'MultiPolygon', coordinates: square } },
@@ -129,4 +164,28 @@ export const EXAMPLES = {
   },
   health: { status: 'ok', version: '0.1.0+3f9a1c2b7d11', database: 'ok' },
   watchResult: { watched: true, changed: 2 },
+  dataset: datasetExample,
+  datasetDetail: {
+    ...datasetExample,
+    rows: {
+      total: 41_220,
+      byStatus: { ok: 30_115, cloudy: 9_870, nodata: 1_235 },
+      parcels: 300,
+      first: '2024-03-04T10:06:52.848Z',
+      last: '2024-05-14T10:06:52.848Z',
+    },
+    quality: {
+      source: {
+        kind: 'run',
+        id: 'weekly-2024-W20',
+        runId: '5f2c0e8e-2b1d-4a53-9c39-5a1d3e0f7a11',
+        status: 'completed',
+        at: '2024-05-20T03:14:10.000Z',
+      },
+      kpis: [
+        { name: 'minObservedShare', value: 0.9933, threshold: 0.8, met: true },
+        { name: 'minOkShare', value: 0.93, threshold: 0, met: true },
+      ],
+    },
+  },
 };

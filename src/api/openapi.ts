@@ -44,6 +44,7 @@ const TAGS = [
   { name: 'map', description: 'Latest values as GeoJSON for web maps' },
   { name: 'exports', description: 'CSV, Parquet and GeoJSON files of a selection, streamed' },
   { name: 'runs', description: 'Pipeline runs and their data-quality KPIs' },
+  { name: 'datasets', description: 'The dataset catalog: owners, retention, quality KPIs' },
   { name: 'health', description: 'Liveness' },
 ];
 

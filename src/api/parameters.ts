@@ -1,7 +1,8 @@
 import { parseBbox } from '../core/geo/bbox';
 import { INDICES } from '../core/indices/registry';
+import type { AttributeFilter, ParcelSelector } from '../store/db/parcel-selector';
 import type { ParcelRef } from '../store/exports/parcel-reads';
-import type { ParcelFilter, TimeRange } from '../store/exports/selection';
+import type { TimeRange } from '../store/exports/selection';
 import { parseTimeBound, TIME_BOUND_PATTERN } from '../store/exports/time-bounds';
 import { invalidParameter, parseParameter } from './errors';
 import type { JsonSchema } from './route';
@@ -82,17 +83,20 @@ export interface ParcelQuery {
   q?: string;
 }
 
-export function parcelFilter(query: ParcelQuery): ParcelFilter {
-  const filter: ParcelFilter = {};
-  if (query.ids !== undefined) filter.ids = idList(query.ids, 'ids');
+/** The parcels the query parameters select: `crop` and `q` become conditions on crop and external id. */
+export function parcelSelector(query: ParcelQuery): ParcelSelector {
+  const selector: ParcelSelector = {};
+  if (query.ids !== undefined) selector.ids = idList(query.ids, 'ids');
   if (query.externalIds !== undefined)
-    filter.externalIds = textList(query.externalIds, 'externalIds');
-  if (query.source !== undefined) filter.source = query.source;
-  if (query.bbox !== undefined) filter.bbox = bbox(query.bbox);
-  if (query.watched !== undefined) filter.watched = query.watched;
-  if (query.crop !== undefined) filter.crop = query.crop;
-  if (query.q !== undefined) filter.externalIdContains = query.q;
-  return filter;
+    selector.externalIds = textList(query.externalIds, 'externalIds');
+  if (query.source !== undefined) selector.source = query.source;
+  if (query.bbox !== undefined) selector.bbox = bbox(query.bbox);
+  if (query.watched !== undefined) selector.watched = query.watched;
+  const where: AttributeFilter[] = [];
+  if (query.crop !== undefined) where.push({ field: 'crop', op: '=', value: query.crop });
+  if (query.q !== undefined) where.push({ field: 'external_id', op: '~', value: query.q });
+  if (where.length > 0) selector.where = where;
+  return selector;
 }
 
 export function bbox(text: string, name = 'bbox') {

@@ -224,6 +224,86 @@ export const WatchResult = object({
   changed: { type: 'integer', minimum: 0, description: 'Parcels whose state changed' },
 });
 
+const kpiName = oneOf(
+  'minObservedShare',
+  'minOkShare',
+  'minMeanValidFraction',
+  'maxFailedActivities',
+);
+
+export const DatasetKpi = object(
+  {
+    name: kpiName,
+    bound: oneOf('min', 'max'),
+    threshold: { type: 'number', description: "The dataset's own target, else the configured one" },
+    source: {
+      type: 'string',
+      description: '`dataset`, or the environment variable of the configured threshold',
+    },
+    configured: { type: 'number', description: 'The configured threshold, which judges runs' },
+    measures: string,
+  },
+  'A quality KPI of a dataset and its threshold',
+);
+
+export const Dataset = object(
+  {
+    name: string,
+    kind: oneOf('observations', 'weekly', 'archive'),
+    ownerTeam: string,
+    description: string,
+    location: { type: 'string', description: 'Table (and filter) or datalake prefix' },
+    retention: object({
+      days: { type: ['integer', 'null'], description: 'Null: kept, nothing deletes it' },
+      source: nullableString,
+      enforced: { type: 'boolean', description: 'Whether the purge applies it' },
+      note: string,
+    }),
+    kpis: { type: 'array', items: DatasetKpi },
+    createdAt: instant,
+    updatedAt: instant,
+  },
+  'A published dataset of the catalog',
+);
+export const DatasetList = object({ items: { type: 'array', items: Dataset } });
+
+export const DatasetDetail = object(
+  {
+    ...(Dataset.properties as Record<string, JsonSchema>),
+    rows: object({
+      total: { type: 'integer', minimum: 0 },
+      byStatus: { type: 'object', additionalProperties: { type: 'integer' } },
+      parcels: { type: ['integer', 'null'] },
+      first: { type: ['string', 'null'], format: 'date-time' },
+      last: { type: ['string', 'null'], format: 'date-time' },
+    }),
+    quality: object({
+      source: {
+        anyOf: [
+          object({
+            kind: oneOf('run', 'week'),
+            id: { type: 'string', description: 'Workflow id of the run, or the week start' },
+            runId: nullableString,
+            status: nullableString,
+            at: { type: ['string', 'null'], format: 'date-time' },
+          }),
+          { type: 'null' },
+        ],
+      },
+      kpis: {
+        type: 'array',
+        items: object({
+          name: kpiName,
+          value: nullableNumber,
+          threshold: { type: 'number' },
+          met: { type: ['boolean', 'null'] },
+        }),
+      },
+    }),
+  },
+  'A dataset with its row counts and live KPIs',
+);
+
 /** Every named schema, by component name. */
 export const COMPONENTS: Record<string, JsonSchema> = {
   Error: ErrorBody,
@@ -241,6 +321,10 @@ export const COMPONENTS: Record<string, JsonSchema> = {
   LatestFeatureCollection,
   Run,
   RunList,
+  Dataset,
+  DatasetKpi,
+  DatasetList,
+  DatasetDetail,
   Health,
   WatchResult,
 };

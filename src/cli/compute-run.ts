@@ -3,6 +3,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { loadConfig } from '../config';
+import { writeFileAtomically } from '../core/atomic-file';
 import { BadInputError } from '../core/errors';
 import { parcelsFromGeoJson } from '../core/geo/parcel-geojson';
 import { bandsFor, resolveIndices } from '../core/indices/registry';
@@ -15,7 +16,6 @@ import { ParcelSet } from '../core/zonal/parcel-set';
 import { computeSceneStatistics } from '../core/zonal/scene-statistics';
 import { openByteSource } from '../store/sources/open-byte-source';
 import type { ComputeOptions } from './commands/compute';
-import { writeTextAtomically } from './write-file';
 
 /** `parcelwatch compute`: the pipeline's engine on one item and one parcel file, to CSV. */
 export async function runCompute(options: ComputeOptions): Promise<void> {
@@ -78,7 +78,7 @@ export async function runCompute(options: ComputeOptions): Promise<void> {
       pool,
     });
     const lines = [observationCsvHeader(), ...result.observations.map(observationCsvLine)];
-    if (options.out) await writeTextAtomically(options.out, lines.join(''));
+    if (options.out) await writeFileAtomically(options.out, [Buffer.from(lines.join(''))]);
     else process.stdout.write(lines.join(''));
 
     const statuses: Record<string, number> = {};

@@ -1,14 +1,20 @@
 import { Command } from 'commander';
+import { redactSecrets } from '../telemetry/redact';
 import { registerApi } from './commands/api';
+import { registerAudit } from './commands/audit';
 import { registerCheck } from './commands/check';
 import { registerCompute } from './commands/compute';
+import { registerDatasets } from './commands/datasets';
 import { registerDb } from './commands/db';
 import { registerExport } from './commands/export';
+import { registerLineage } from './commands/lineage';
 import { registerParcels } from './commands/parcels';
 import { registerPipeline } from './commands/pipeline';
+import { registerPrivacy } from './commands/privacy';
 import { registerPurge } from './commands/purge';
 import { registerSchedule } from './commands/schedule';
 import { registerStatus } from './commands/status';
+import { registerTeams } from './commands/teams';
 import { registerWorker } from './commands/worker';
 import { EXIT, exitCodeFor } from './exit-codes';
 
@@ -26,11 +32,16 @@ export function buildProgram(): Command {
   registerCompute(program);
   registerParcels(program);
   registerPipeline(program);
+  registerPrivacy(program);
   registerSchedule(program);
   registerStatus(program);
   registerPurge(program);
   registerApi(program);
+  registerTeams(program);
+  registerAudit(program);
   registerExport(program);
+  registerDatasets(program);
+  registerLineage(program);
   return program;
 }
 
@@ -38,7 +49,9 @@ export async function main(argv: string[] = process.argv): Promise<void> {
   try {
     await buildProgram().parseAsync(argv);
   } catch (error) {
-    console.error(`parcelwatch: ${error instanceof Error ? error.message : String(error)}`);
+    // The last net for secrets: a message that quotes a setting never shows its password or token.
+    const message = error instanceof Error ? error.message : String(error);
+    console.error(`parcelwatch: ${redactSecrets(message)}`);
     process.exitCode = exitCodeFor(error);
   }
 }

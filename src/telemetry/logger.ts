@@ -10,6 +10,7 @@ import { isSpanContextValid, trace } from '@opentelemetry/api';
 import type { Logger, LogLevel, LogMetadata } from '@temporalio/common';
 import { ConfigError } from '../core/errors';
 import type { EnvRecord } from '../env';
+import { environmentLabel } from '../environment';
 import { createRedactor, REDACTED, type Redactor } from './redact';
 
 export type { LogLevel } from '@temporalio/common';
@@ -175,6 +176,8 @@ export function createLogger(
   const env = options.env ?? process.env;
   return new JsonLogger({
     ...options,
+    // Lines of dev, staging and prod often meet in one log store: each says where it came from.
+    fields: { 'service.environment': environmentLabel(env), ...options.fields },
     level: options.level ?? logLevelOf(env),
     service: options.service ?? (env.OTEL_SERVICE_NAME?.trim() || 'parcelwatch'),
     redactor: options.redactor ?? createRedactor(env),

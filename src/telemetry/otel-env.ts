@@ -6,6 +6,7 @@
  */
 import { ConfigError } from '../core/errors';
 import type { EnvRecord } from '../env';
+import { environmentLabel } from '../environment';
 
 /** The OTLP exporter's default per-export timeout (spec). */
 const DEFAULT_EXPORT_TIMEOUT_MS = 10_000;
@@ -92,6 +93,10 @@ export function readOtelSettings(
   const serviceName =
     get('OTEL_SERVICE_NAME') ?? resourceAttributes['service.name'] ?? defaults.serviceName;
   resourceAttributes['service.name'] = serviceName;
+  // PARCELWATCH_ENV, unless the operator named the environment in OTEL_RESOURCE_ATTRIBUTES.
+  if (!resourceAttributes['deployment.environment']) {
+    resourceAttributes['deployment.environment.name'] ??= environmentLabel(env);
+  }
   const sampler = readSampler(get, problems);
 
   const signal = (name: 'traces' | 'metrics'): OtlpSignal | undefined => {

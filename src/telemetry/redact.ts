@@ -1,15 +1,22 @@
 /**
  * Keeps secrets out of logs. Three nets: the values of secret-looking variables of the
- * environment (TEMPORAL_API_KEY, AWS_SECRET_ACCESS_KEY, OTLP header values, …) wherever they
- * appear; the password of any `scheme://user:password@host` URL; and whole fields whose name says
- * they hold a secret (`password`, `token`, `apiKey`, `authorization`, …).
+ * environment (TEMPORAL_API_KEY, AWS_SECRET_ACCESS_KEY, PGPASSWORD, the alert webhook URL, TLS key
+ * data, OTLP header values, …) wherever they appear; the password of any
+ * `scheme://user:password@host` URL; and whole fields whose name says they hold a secret
+ * (`password`, `token`, `apiKey`, `authorization`, …).
  */
 import type { EnvRecord } from '../env';
 
 export const REDACTED = '[REDACTED]';
+/** How redactUrl masks a URL's password. */
+const MASK = '***';
 
-/** Variables whose value is a secret as a whole. */
-const SECRET_VARIABLE = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_KEY|CREDENTIAL)/i;
+/**
+ * Variables whose value is a secret as a whole. Webhook URLs carry their token in the path (Slack,
+ * Teams); `*_KEY_DATA` is a TLS private key given inline (TEMPORAL_TLS_CLIENT_KEY_DATA).
+ */
+const SECRET_VARIABLE =
+  /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_KEY|CREDENTIAL|WEBHOOK|KEY_DATA)/i;
 /** Variables holding `key=value` lists whose values are often credentials (OTLP headers). */
 const HEADER_VARIABLE = /_HEADERS$/i;
 /** Field names whose value is a secret, whatever it looks like. */
@@ -48,7 +55,10 @@ export function createRedactor(env: EnvRecord = process.env): Redactor {
   const ordered = [...secrets].sort((a, b) => b.length - a.length);
   return {
     text(value: string): string {
-      let out = value.replace(URL_PASSWORD, `$1${REDACTED}@`);
+      // A password already masked (`user:***@`, as redactUrl writes it) stays as it is.
+      let out = value.replace(URL_PASSWORD, (match, prefix: string, password: string) =>
+        password === MASK || password === REDACTED ? match : `${prefix}${REDACTED}@`,
+      );
       for (const secret of ordered) {
         if (out.includes(secret)) out = out.split(secret).join(REDACTED);
       }
@@ -56,6 +66,14 @@ export function createRedactor(env: EnvRecord = process.env): Redactor {
     },
     isSecretField: (name) => SECRET_FIELD.test(name),
   };
+}
+
+let processRedactor: Redactor | undefined;
+
+/** The redactor of the process's own environment (made on first use). */
+export function redactSecrets(text: string): string {
+  processRedactor ??= createRedactor();
+  return processRedactor.text(text);
 }
 
 function safeDecode(value: string): string {

@@ -11,6 +11,7 @@ import {
   type Tracer,
   trace,
 } from '@opentelemetry/api';
+import { redactSecrets } from './redact';
 
 /** Instrumentation scope of every span and metric parcelwatch makes itself. */
 export const INSTRUMENTATION_SCOPE = 'parcelwatch';
@@ -45,15 +46,26 @@ export function inSpan<T>(
   });
 }
 
-/** Marks a span failed with the error's class (`error.type`) and message. */
+/**
+ * Marks a span failed with the error's class (`error.type`) and message. Message and stack leave
+ * the process with the trace, so they go through the same redaction as log lines.
+ */
 export function failSpan(span: Span, error: unknown): void {
   const type = errorType(error);
   span.setAttribute('error.type', type);
   span.setStatus({
     code: SpanStatusCode.ERROR,
-    message: error instanceof Error ? error.message : String(error),
+    message: redactSecrets(error instanceof Error ? error.message : String(error)),
   });
-  if (error instanceof Error) span.recordException(error);
+  if (error instanceof Error) {
+    const { code } = error as { code?: unknown };
+    span.recordException({
+      name: error.name,
+      message: redactSecrets(error.message),
+      ...(error.stack ? { stack: redactSecrets(error.stack) } : {}),
+      ...(typeof code === 'string' ? { code } : {}),
+    });
+  }
 }
 
 /** What kind of error this is, for `error.type`: a Temporal failure's type, else the class name. */

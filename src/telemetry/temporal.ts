@@ -85,3 +85,20 @@ export function temporalRuntimeOptions(logger: JsonLogger, telemetry?: Telemetry
     },
   };
 }
+
+/**
+ * Variables Temporal's core exporter reads by itself from the process environment, which knows
+ * `gzip` but refuses the standard `none` (the worker would not start). `none` means no compression,
+ * which is also core's default, so the variables are removed from the environment before
+ * `Runtime.install`; our own exporters read them before that.
+ */
+export function withoutNoneCompression(env: NodeJS.ProcessEnv = process.env): string[] {
+  const removed: string[] = [];
+  for (const name of ['OTEL_EXPORTER_OTLP_COMPRESSION', 'OTEL_EXPORTER_OTLP_METRICS_COMPRESSION']) {
+    if (env[name]?.trim().toLowerCase() === 'none') {
+      delete env[name];
+      removed.push(name);
+    }
+  }
+  return removed;
+}

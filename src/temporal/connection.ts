@@ -19,7 +19,16 @@ export function connectOptions(
   const overrideEnvVars = Object.fromEntries(
     Object.entries(env).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
   );
-  const loaded = loadClientConnectConfig({ overrideEnvVars });
+  let loaded: ReturnType<typeof loadClientConnectConfig>;
+  try {
+    loaded = loadClientConnectConfig({ overrideEnvVars });
+  } catch (error) {
+    // envconfig reads the certificate files and says only "ENOENT …, open '<file>'".
+    throw new ConfigError(
+      `Temporal connection settings cannot be loaded (${(error as Error).message}); check TEMPORAL_TLS_CLIENT_CERT_PATH, TEMPORAL_TLS_CLIENT_KEY_PATH and TEMPORAL_TLS_SERVER_CA_CERT_PATH name readable PEM files (or use the *_DATA variables), and TEMPORAL_CONFIG_FILE / TEMPORAL_PROFILE`,
+      { code: 'TEMPORAL_TLS_INVALID', cause: error },
+    );
+  }
   return {
     ...loaded.connectionOptions,
     address: loaded.connectionOptions.address ?? config.address,

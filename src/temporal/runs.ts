@@ -1,4 +1,3 @@
-import os from 'node:os';
 import {
   type Client,
   WorkflowExecutionAlreadyStartedError,
@@ -6,14 +5,12 @@ import {
   type WorkflowHandleWithFirstExecutionRunId,
 } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
+import { currentActor } from '../core/actor';
 import { BadInputError } from '../core/errors';
 import { addIsoWeeks, formatIsoWeek, isoWeekOf, parseIsoWeek } from '../core/time/iso-week';
 
-/** Who starts a run from this machine, recorded with the run. */
-export function currentActor(): string {
-  const user = process.env.PARCELWATCH_ACTOR ?? os.userInfo().username;
-  return `cli:${user}`;
-}
+/** Who starts a run from this machine: recorded with the run (input and memo) and in the audit log. */
+export { currentActor };
 
 export interface StartWeeklyOptions {
   week?: string;

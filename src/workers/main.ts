@@ -7,7 +7,7 @@ import { openCheckedDatalake } from '../store/datalake/open-datalake';
 import { openDatabase } from '../store/db/database';
 import { createLogger, type JsonLogger } from '../telemetry/logger';
 import { setupTelemetry, type Telemetry } from '../telemetry/setup';
-import { temporalRuntimeOptions } from '../telemetry/temporal';
+import { temporalRuntimeOptions, withoutNoneCompression } from '../telemetry/temporal';
 import { connectWorker } from '../temporal/connection';
 import { createWorkers } from './worker';
 
@@ -46,7 +46,7 @@ async function serve(queues: Array<'io' | 'cpu'>, config: Config, log: JsonLogge
       const activities = createActivities(activityDeps(config, db, datalake));
       const workers = await createWorkers({ config, connection, activities, queues });
       log.info(
-        `parcelwatch worker: ${queues.map((q) => config.temporal.taskQueues[q]).join(' + ')} on ${config.temporal.address} (${config.temporal.namespace}), schema ${config.database.schema}`,
+        `parcelwatch worker: ${queues.map((q) => config.temporal.taskQueues[q]).join(' + ')} on ${config.temporal.address} (${config.temporal.namespace}), schema ${config.database.schema}, environment ${config.environment}`,
       );
       await Promise.all(workers.map((worker) => worker.run()));
     } finally {
@@ -64,6 +64,7 @@ async function serve(queues: Array<'io' | 'cpu'>, config: Config, log: JsonLogge
  */
 function installRuntime(log: JsonLogger, telemetry: Telemetry): void {
   try {
+    withoutNoneCompression();
     Runtime.install(temporalRuntimeOptions(log, telemetry));
   } catch (error) {
     if (!(error instanceof IllegalStateError)) throw error;

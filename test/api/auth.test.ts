@@ -103,6 +103,22 @@ describe('API keys and access (real PostgreSQL)', function () {
     assert.equal((await revokeApiKey(db, String(record.id)))?.revokedAt, revoked.revokedAt);
   });
 
+  it('answers a URL no route serves with 401 to strangers and 404 to any valid key, whatever its scopes', async () => {
+    assert.equal((await api.get('/v1/no-such-route', null)).statusCode, 401);
+    for (const key of [api.readKey, api.writeKey]) {
+      const response = await api.app.inject({
+        method: 'DELETE',
+        url: '/v1/parcels/1',
+        headers: { authorization: `Bearer ${key}` },
+      });
+      assert.equal(response.statusCode, 404, response.body);
+      assert.match(
+        response.json().message,
+        /no route DELETE \/v1\/parcels\/1; the routes are listed at \/openapi.json/,
+      );
+    }
+  });
+
   it('keeps the health route and the OpenAPI document public', async () => {
     const health = await api.get('/v1/health', null);
     assert.equal(health.statusCode, 200);

@@ -69,6 +69,8 @@ describe('API OpenAPI document (real PostgreSQL)', function () {
     assert.equal(info.version, 'test-version');
     const listed = operations().map((o) => `${o.method.toUpperCase()} ${o.path}`);
     assert.deepEqual(listed.sort(), [
+      'GET /v1/datasets',
+      'GET /v1/datasets/{name}',
       'GET /v1/exports/latest.geojson',
       'GET /v1/exports/series.csv',
       'GET /v1/exports/series.parquet',
@@ -209,6 +211,10 @@ describe('API OpenAPI document (real PostgreSQL)', function () {
       ['GET', '/v1/exports/latest.geojson?index=ndmi'],
       ['GET', '/v1/runs'],
       ['GET', '/v1/runs/weekly-2024-W11'],
+      ['GET', '/v1/datasets'],
+      ['GET', '/v1/datasets/ndvi'],
+      ['GET', '/v1/datasets/weekly'],
+      ['GET', '/v1/datasets/no-such-dataset'],
       ['GET', '/v1/health', 'public'],
       ['POST', '/v1/parcels/watch'],
       ['GET', '/v1/parcels?limit=100000'],

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Database } from '../../src/store/db/database';
+import { upsertParcels } from '../../src/store/db/parcels-repo';
 import { isolatedDatabase } from '../store/db/isolated-schema';
 import { randomParcels } from '../store/db/test-parcels';
 import { startTestApi, type TestApi } from './harness';
@@ -177,5 +178,64 @@ describe('API parcels (real PostgreSQL)', function () {
       externalIds: [row.external_id],
     });
     assert.deepEqual(unwatch.json(), { watched: false, changed: 1 });
+  });
+
+  it('refuses external ids without their source (400 naming source), and with it changes only that source', async () => {
+    // The same external ids in both sources (added last: earlier tests count the seeded parcels).
+    const shared = ['shared-1', 'shared-2'];
+    const keys: string[] = [];
+    for (const [n, source] of ['src-a', 'src-b'].entries()) {
+      const parcels = randomParcels(2, 90 + n, [530_000, 5_030_000, 545_000, 5_045_000], 'x').map(
+        (p, i) => ({ ...p, externalId: shared[i]! }),
+      );
+      await upsertParcels(db, parcels, { source });
+      keys.push(...shared.map((id) => `${source}:${id}`));
+    }
+    const watchedShared = async () =>
+      (
+        await db.pool.query<{ key: string }>(
+          `SELECT source || ':' || external_id AS key FROM parcels
+            WHERE external_id = ANY($1::text[]) AND watched ORDER BY key`,
+          [shared],
+        )
+      ).rows.map((r) => r.key);
+    try {
+      const refused = await api.post(
+        '/v1/parcels/watch',
+        { externalIds: shared },
+        api.readWriteKey,
+      );
+      assert.equal(refused.statusCode, 400, refused.body);
+      const problem = refused.json();
+      assert.equal(problem.error, 'invalid_request');
+      assert.deepEqual(
+        problem.details.map((d: { name: string; in: string }) => [d.in, d.name]),
+        [['body', 'source']],
+      );
+      assert.match(problem.message, /source.*is required with externalIds/);
+      assert.deepEqual(await watchedShared(), []);
+
+      const watch = await api.post(
+        '/v1/parcels/watch',
+        { source: 'src-b', externalIds: shared },
+        api.readWriteKey,
+      );
+      assert.equal(watch.statusCode, 200, watch.body);
+      assert.deepEqual(watch.json(), { watched: true, changed: 2 });
+      assert.deepEqual(await watchedShared(), ['src-b:shared-1', 'src-b:shared-2']);
+
+      await db.pool.query('UPDATE parcels SET watched = true WHERE external_id = ANY($1::text[])', [
+        shared,
+      ]);
+      const unwatch = await api.post(
+        '/v1/parcels/unwatch',
+        { source: 'src-a', externalIds: ['shared-2'] },
+        api.readWriteKey,
+      );
+      assert.deepEqual(unwatch.json(), { watched: false, changed: 1 });
+      assert.deepEqual(await watchedShared(), keys.filter((k) => k !== 'src-a:shared-2').sort());
+    } finally {
+      await db.pool.query('DELETE FROM parcels WHERE external_id = ANY($1::text[])', [shared]);
+    }
   });
 });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { geometryBBox } from '../../src/core/geo/geometry';
 import type { BBox, ParcelGeometry } from '../../src/core/geo/types';
 import type { Database } from '../../src/store/db/database';
+import { upsertParcels } from '../../src/store/db/parcels-repo';
 import { runCli } from '../helpers/cli';
 import { isolatedDatabase } from '../store/db/isolated-schema';
 import {
@@ -115,17 +116,19 @@ describe('parcelwatch parcels import|watch|unwatch|list', function () {
     assert.match(empty.stderr, /--source must not be empty/);
   });
 
-  it('watches by ids and by an id file, refusing unknown ids without changing anything', async () => {
+  it('watches by external ids and by an id file, refusing unknown ones without changing anything', async () => {
     await unwatchAll();
-    const byIds = await cli('watch', '--ids', '1,2,3');
+    // One source: --external-ids without --source are ids of that one.
+    const byIds = await cli('watch', '--external-ids', '1,2,3');
     assert.equal(byIds.code, 0, byIds.stderr);
     assert.match(byIds.stdout, /3 parcels selected: 3 now watched/);
-    const unknown = await cli('watch', '--ids', '4,999,1000');
+    const unknown = await cli('watch', '--external-ids', '4,999,1000');
     assert.equal(unknown.code, 2);
     assert.match(
       unknown.stderr,
-      /2 of the 3 ids are not parcels of source brp: "999", "1000"; nothing was changed/,
+      /2 of the 3 external ids are not parcels of source brp: "999", "1000"; nothing was changed/,
     );
+    assert.deepEqual(await watchedIds(), ['1', '2', '3'], 'parcel 4 was not watched either');
     const ids = path.join(dir, 'ids.csv');
     writeFileSync(ids, 'crop,parcel\nSloot,3\nSloot,10\n');
     const byFile = await cli(
@@ -141,9 +144,69 @@ describe('parcelwatch parcels import|watch|unwatch|list', function () {
     assert.equal(byFile.code, 0, byFile.stderr);
     assert.deepEqual(JSON.parse(byFile.stdout), { selected: 2, changed: 1, watched: true });
     assert.deepEqual(await watchedIds(), ['1', '2', '3', '10']);
-    const unwatch = await cli('unwatch', '--ids', '2,10', '--source', 'brp');
+    const unwatch = await cli('unwatch', '--external-ids', '2,10', '--source', 'brp');
     assert.match(unwatch.stdout, /2 parcels selected: 2 now unwatched/);
     assert.deepEqual(await watchedIds(), ['1', '3']);
+  });
+
+  it('watches by database ids, refusing ids of no parcel by name and changing nothing', async () => {
+    await unwatchAll();
+    // Database ids of the BRP parcels equal their external ids; this parcel's do not.
+    const [other] = (
+      await upsertParcels(db, [{ externalId: '5', geometry: square(4.5, 52.1) }], {
+        source: 'other',
+      })
+    ).ids;
+    const watched = async () =>
+      (
+        await db.pool.query<{ key: string }>(
+          "SELECT source || ':' || external_id AS key FROM parcels WHERE watched ORDER BY key",
+        )
+      ).rows.map((r) => r.key);
+    try {
+      assert.ok(other !== undefined && other > 100);
+      const unknown = await cli('watch', '--ids', `6,${other + 1},${other},${other + 7}`);
+      assert.equal(unknown.code, 2);
+      assert.match(
+        unknown.stderr,
+        new RegExp(
+          `2 of the 4 --ids are no parcel's id: "${other + 1}", "${other + 7}"; nothing was changed — --ids takes database ids`,
+        ),
+      );
+      assert.deepEqual(await watched(), [], 'parcels 6 and other:5 were not watched either');
+
+      const known = await cli('watch', '--ids', `6,${other}`, '--json');
+      assert.equal(known.code, 0, known.stderr);
+      assert.deepEqual(JSON.parse(known.stdout), { selected: 2, changed: 2, watched: true });
+      assert.deepEqual(await watched(), ['brp:6', 'other:5']);
+    } finally {
+      await db.pool.query("DELETE FROM parcels WHERE source = 'other'");
+    }
+  });
+
+  it('refuses a write without a selection, and --watched or --unwatched alone, changing nothing', async () => {
+    await unwatchAll();
+    await db.pool.query("UPDATE parcels SET watched = true WHERE external_id IN ('7', '8')");
+    const cases: Array<[string[], RegExp]> = [
+      [
+        ['watch'],
+        /select parcels with --source, --ids, --external-ids, --file, --bbox, --within, --where or --crop \(see --help\)/,
+      ],
+      [['watch', '--unwatched'], /--watched and --unwatched only narrow a selection/],
+      [['unwatch', '--watched', '--json'], /--watched and --unwatched only narrow a selection/],
+    ];
+    for (const [args, message] of cases) {
+      const result = await cli(...args);
+      assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
+      assert.match(result.stderr, message);
+      assert.deepEqual(await watchedIds(), ['7', '8'], args.join(' '));
+    }
+    // With a selection, --watched narrows it: of the parcels whose external id holds a 7
+    // (7, 17, 27, …), only the watched one.
+    const narrowed = await cli('unwatch', '--where', 'external_id~7', '--watched', '--json');
+    assert.equal(narrowed.code, 0, narrowed.stderr);
+    assert.deepEqual(JSON.parse(narrowed.stdout), { selected: 1, changed: 1, watched: false });
+    assert.deepEqual(await watchedIds(), ['8']);
   });
 
   it('watches by bounding box: every parcel inside it, none outside', async () => {
@@ -278,13 +341,14 @@ describe('parcelwatch parcels import|watch|unwatch|list', function () {
 
   it('exits 2 with the fix for bad selections and options', async () => {
     const cases: Array<[string[], RegExp]> = [
-      [['watch'], /select parcels with --source, --ids, --file, --bbox, --within or --where/],
       [['watch', '--bbox', '5,52,4,53'], /--bbox \[5,52,4,53\] has a minimum above its maximum/],
       [['watch', '--where', 'crop'], /--where "crop" is not field=value/],
       [
-        ['watch', '--ids', '1', '--source', 'nobody'],
-        /1 of the 1 ids is not parcels of source nobody/,
+        ['watch', '--external-ids', '1', '--source', 'nobody'],
+        /1 of the 1 external ids is not parcels of source nobody: "1"; nothing was changed/,
       ],
+      [['watch', '--ids', '1,x'], /--ids: "x" is not a positive integer id/],
+      [['watch', '--column', 'id', '--source', 'brp'], /--column names a column of --file/],
       [['list', '--watched', '--unwatched'], /give --watched or --unwatched, not both/],
       [['list', '--limit', '-1'], /--limit "-1" is not a whole number/],
     ];

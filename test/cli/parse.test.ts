@@ -19,5 +19,14 @@ describe('command-line value parsing', () => {
     assert.equal(parseList(','), undefined);
     assert.deepEqual(parseIds('3,4', '--groups'), [3, 4]);
     assert.throws(() => parseIds('3,0', '--groups'), /--groups: "0" is not a positive integer id/);
+    assert.deepEqual(parseIds('9007199254740991', '--ids'), [Number.MAX_SAFE_INTEGER]);
+    assert.throws(
+      () => parseIds('9007199254740993', '--ids'),
+      /--ids: "9007199254740993" is not a positive integer id/,
+    );
+    assert.throws(
+      () => parseInteger('1e300', '--limit', 0),
+      /--limit "1e300" is not a whole number/,
+    );
   });
 });

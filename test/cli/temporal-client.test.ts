@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { runCli } from '../helpers/cli';
-import { testTemporal } from '../helpers/services';
+import { testDatabase, testTemporal } from '../helpers/services';
 
 /** A stand-in OTLP/HTTP collector: records the path and bytes of every export it receives. */
 async function otlpReceiver(): Promise<{
@@ -30,9 +30,12 @@ describe('CLI tracing of Temporal calls (real Temporal dev server)', function ()
 
   it('exports the span of the workflow a command started, under the parcelwatch-cli service, when an OTLP endpoint is set', async () => {
     const temporal = await testTemporal();
+    const database = await testDatabase();
     const receiver = await otlpReceiver();
-    // No worker polls this queue: the run only has to start.
+    // No worker polls this queue: the run only has to start (and be recorded in the audit log).
     const env = {
+      DATABASE_URL: database.url,
+      PARCELWATCH_DB_SCHEMA: database.schema,
       TEMPORAL_ADDRESS: temporal.address,
       PARCELWATCH_TASK_QUEUE_IO: `cli-tracing-${Date.now()}`,
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,

@@ -22,6 +22,7 @@ import { upsertParcels } from '../../src/store/db/parcels-repo';
 import { createWorkers } from '../../src/workers/worker';
 import type { PurgeInput, PurgeResult } from '../../src/workflows/purge';
 import { runCli } from '../helpers/cli';
+import { recordHistory } from '../helpers/histories';
 import { RUN_DIR, testDatabase, testTemporal } from '../helpers/services';
 import { ensureTestRuntime, uniqueTaskQueue, workflowBundle } from '../helpers/workers';
 import { FaultyDatalake } from '../store/archive/faulty-datalake';
@@ -344,6 +345,7 @@ describe('purge: retention, archive and deletion (real PostgreSQL, Temporal dev 
       },
     });
     const result = await runPurge('purge', { now: NOW, ...POLICY }, flaky);
+    await recordHistory(client, 'purge', 'purge');
     assert.equal(flaky.failedPuts.length, 1);
 
     // Rows: exactly the expired ones went.
@@ -506,6 +508,12 @@ describe('purge: retention, archive and deletion (real PostgreSQL, Temporal dev 
       }
       assert.fail('the scheduled purge did not complete within a minute');
     });
+    const scheduled = await client.workflow
+      .list({ query: `WorkflowType = 'scheduledPurge' AND WorkflowId STARTS_WITH '${id}'` })
+      [Symbol.asyncIterator]()
+      .next();
+    assert.equal(scheduled.done, false, 'the schedule started no scheduledPurge workflow');
+    await recordHistory(client, 'scheduled-purge', scheduled.value!.workflowId);
     // Due now (2026 or later): every raster of 2024 is past 30 (raw) and 90 (clean) days.
     const left = [...(await lakeState()).keys()].filter(
       (k) => k.startsWith('raw/') || k.startsWith('clean/'),

@@ -6,6 +6,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { WeeklyRunResult } from '../../src/workflows/weekly-run';
 import { runCli } from '../helpers/cli';
+import { recordHistory } from '../helpers/histories';
 import { executeWithWorkers, type PipelineFixture, pipelineFixture } from '../helpers/pipeline';
 
 /** A local webhook receiver standing in for Slack/Teams. */
@@ -64,6 +65,7 @@ describe('data-quality KPIs, alerts and canary runs (real services)', function (
       const result = await executeWithWorkers<WeeklyRunResult>(fixture, 'weeklyRun', workflowId, [
         { week: '2024-W19', canary: { groups: 1 } },
       ]);
+      await recordHistory(fixture.client, 'weekly-run-canary', workflowId);
       assert.equal(result.status, 'completed');
       assert.ok(result.groups >= 3, `${result.groups} groups`);
       const started = await fixture.db.pool.query<{ n: number }>(
@@ -102,6 +104,7 @@ describe('data-quality KPIs, alerts and canary runs (real services)', function (
       const result = await executeWithWorkers<WeeklyRunResult>(strict, 'weeklyRun', workflowId, [
         { week: '2024-W20' },
       ]);
+      await recordHistory(fixture.client, 'weekly-run-degraded', workflowId);
       assert.equal(result.status, 'degraded');
       assert.match(
         result.breaches?.join(' ') ?? '',
@@ -181,6 +184,7 @@ describe('data-quality KPIs, alerts and canary runs (real services)', function (
         () => undefined,
         (e: unknown) => e,
       );
+      await recordHistory(fixture.client, 'weekly-run-canary-stopped', workflowId);
       assert.ok(error instanceof WorkflowFailedError);
       assert.ok(error.cause instanceof ApplicationFailure);
       assert.equal(error.cause.type, 'CanaryFailed');

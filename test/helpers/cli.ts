@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { keepOutput } from './secrets';
 import { REPO_ROOT } from './services';
 
 export interface CliResult {
@@ -15,6 +16,8 @@ const ISOLATED = [
   'PARCELWATCH_DB_SCHEMA',
   'DATALAKE_URL',
   'STAC_API_URL',
+  'TEMPORAL_NAMESPACE',
+  'PARCELWATCH_ENV',
 ];
 
 /** Runs a command of this repo (the `parcelwatch` CLI or a script) in a child process. */
@@ -46,6 +49,8 @@ export function runNode(
     child.once('error', reject);
     child.once('close', (code) => {
       clearTimeout(timer);
+      // Kept for the run's secret check (test/helpers/secrets.ts).
+      keepOutput(args.map((a) => path.basename(a)).join(' '), `${stdout}\n${stderr}`);
       resolve({ code, stdout, stderr });
     });
   });

@@ -29,6 +29,7 @@ import { migrate } from '../../src/store/db/migrate';
 import { upsertParcels, watchParcels } from '../../src/store/db/parcels-repo';
 import { openByteSource } from '../../src/store/sources/open-byte-source';
 import { createWorkers } from '../../src/workers/worker';
+import { keepOutput } from './secrets';
 import { REPO_ROOT, RUN_DIR, testDatabase, testTemporal } from './services';
 import { ensureTestRuntime, uniqueTaskQueue, workflowBundle } from './workers';
 
@@ -108,7 +109,7 @@ export async function pipelineFixture(
   );
   await watchParcels(db, { source: 'synthetic' }, true);
   const connection = await Connection.connect({ address: temporal.address });
-  const client = new Client({ connection, namespace: temporal.namespace });
+  const client = new Client({ connection, namespace: config.temporal.namespace });
   return {
     name,
     dataset,
@@ -291,5 +292,7 @@ export function spawnWorker(fixture: PipelineFixture): ChildProcess & { output: 
   child.stderr?.on('data', (chunk) => {
     output += chunk;
   });
+  // Kept for the run's secret check (test/helpers/secrets.ts).
+  child.once('close', () => keepOutput(`worker ${fixture.name}`, output));
   return Object.assign(child, { output: () => output });
 }

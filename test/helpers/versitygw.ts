@@ -13,6 +13,7 @@ import { ensureBinary, VERSITYGW } from '../../scripts/provision/binaries';
 import { freePort } from '../../scripts/provision/ports';
 import { isAlive, runningPid, stopDaemon } from '../../scripts/provision/process';
 import { type S3ServerOptions, startS3Server } from '../../scripts/provision/s3-server';
+import { registerSecret } from './secrets';
 
 const REGION = 'us-east-1';
 
@@ -40,6 +41,7 @@ export async function startVersitygw(options: { bucket?: string } = {}): Promise
   const pidFile = path.join(scratch, 'versitygw.pid');
   const accessKeyId = `test${randomBytes(6).toString('hex')}`;
   const secretAccessKey = randomBytes(20).toString('hex');
+  registerSecret('versitygw secret access key', secretAccessKey);
   const serverOptions: S3ServerOptions = {
     binary: binary.path,
     port: await freePort(),

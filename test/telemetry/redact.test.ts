@@ -48,4 +48,20 @@ describe('log redaction', () => {
     for (const name of ['workflowId', 'sceneId', 'status', 'reason'])
       assert.ok(!redactor.isSecretField(name), name);
   });
+
+  it('hides the alert webhook URL and inline TLS key data, which carry their secret whole', () => {
+    const webhook = 'https://hooks.slack.com/services/T0000/B0000/XXXXsecretXXXX';
+    const keyData = '-----BEGIN PRIVATE KEY-----MIIEvQIBADANBg-----END PRIVATE KEY-----';
+    const redactor = createRedactor({
+      PARCELWATCH_ALERT_WEBHOOK_URL: webhook,
+      TEMPORAL_TLS_CLIENT_KEY_DATA: keyData,
+    });
+    const text = redactor.text(`POST ${webhook} failed; key ${keyData}`);
+    assert.equal(text, `POST ${REDACTED} failed; key ${REDACTED}`);
+  });
+
+  it('leaves a password already masked as *** alone', () => {
+    const text = 'DATABASE_URL=postgres://app:***@db:5432/agri is unreachable';
+    assert.equal(redactor.text(text), text);
+  });
 });

@@ -6,8 +6,10 @@ import {
   clientTelemetryInterceptors,
   temporalRuntimeOptions,
   WORKFLOW_INTERCEPTOR_MODULES,
+  withoutNoneCompression,
   workerTelemetryOptions,
 } from '../../src/telemetry/temporal';
+import { runNode } from '../helpers/cli';
 
 const logger = new JsonLogger({ service: 'test', write: () => undefined });
 
@@ -65,5 +67,29 @@ describe('Temporal wiring of telemetry', () => {
     const options = temporalRuntimeOptions(logger, setupTelemetry({}));
     assert.equal(options.telemetryOptions?.metrics, undefined);
     assert.equal(options.logger, logger);
+  });
+
+  it("starts the runtime's metrics exporter when OTEL_EXPORTER_OTLP_COMPRESSION=none, which core alone refuses", async () => {
+    const install = (fix: boolean) => `
+      const { Runtime } = require('@temporalio/worker');
+      const { withoutNoneCompression } = require('./src/telemetry/temporal');
+      if (${fix}) withoutNoneCompression();
+      try {
+        Runtime.install({ telemetryOptions: { metrics: { otel: { url: 'http://127.0.0.1:9/v1/metrics', http: true } } } });
+        Runtime.instance();
+        console.log('installed');
+      } catch (error) { console.log('refused: ' + error.message); }
+      process.exit(0);`;
+    const env = { OTEL_EXPORTER_OTLP_COMPRESSION: 'none' };
+    const without = await runNode(['-e', install(false)], env);
+    assert.match(without.stdout, /refused: .*compression/, without.stderr);
+    const withFix = await runNode(['-e', install(true)], env);
+    assert.match(withFix.stdout, /^installed$/m, withFix.stderr);
+    const gzip = {
+      OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip',
+      OTEL_EXPORTER_OTLP_METRICS_COMPRESSION: 'NONE',
+    };
+    assert.deepEqual(withoutNoneCompression(gzip), ['OTEL_EXPORTER_OTLP_METRICS_COMPRESSION']);
+    assert.deepEqual(gzip, { OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip' });
   });
 });

@@ -3,7 +3,7 @@ import type { Database } from '../../store/db/database';
 import { EXPORT_CONTENT_TYPES, type ExportRequest, exportChunks } from '../../store/exports/export';
 import type { SeriesKind, SeriesSelection } from '../../store/exports/selection';
 import { EXAMPLES } from '../examples';
-import { indexList, type ParcelQuery, parcelFilter, QUERY, timeRange } from '../parameters';
+import { indexList, type ParcelQuery, parcelSelector, QUERY, timeRange } from '../parameters';
 import { type ApiRoute, fields, type JsonSchema } from '../route';
 import { LatestFeatureCollection } from '../schemas';
 import { LATEST_PARAMETERS, type LatestParameters, latestQuery } from './map';
@@ -41,7 +41,7 @@ type SeriesParameters = ParcelQuery & {
 
 export function seriesSelection(query: SeriesParameters): SeriesSelection {
   return {
-    parcels: parcelFilter(query),
+    parcels: parcelSelector(query),
     indices: indexList(query.indices),
     time: timeRange(query),
     kind: query.kind,

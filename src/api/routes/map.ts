@@ -8,7 +8,7 @@ import {
 } from '../../store/exports/latest';
 import { invalidParameter } from '../errors';
 import { EXAMPLES } from '../examples';
-import { type ParcelQuery, parcelFilter, QUERY, timeRange } from '../parameters';
+import { type ParcelQuery, parcelSelector, QUERY, timeRange } from '../parameters';
 import { type ApiRoute, fields } from '../route';
 import { LatestFeatureCollection } from '../schemas';
 
@@ -44,7 +44,7 @@ export type LatestParameters = ParcelQuery & { index: string; from?: string; to?
 
 /** The latest-values query of the map and of `latest.geojson`, from their common parameters. */
 export function latestQuery(query: LatestParameters): LatestQuery {
-  return { parcels: parcelFilter(query), index: query.index, time: timeRange(query) };
+  return { parcels: parcelSelector(query), index: query.index, time: timeRange(query) };
 }
 
 export const LATEST_PARAMETERS = {

@@ -1,6 +1,7 @@
 import type { Database } from '../../store/db/database';
-import { watchParcels } from '../../store/db/parcels-repo';
+import { unknownExternalIds, unknownParcelIds, watchParcels } from '../../store/db/parcels-repo';
 import { getParcel, listParcels, type ParcelSummary } from '../../store/exports/parcel-reads';
+import { apiActor, keyOf, ownTeamOnly } from '../auth';
 import { invalidParameter, notFound } from '../errors';
 import { EXAMPLES } from '../examples';
 import {
@@ -9,8 +10,8 @@ import {
   limitParameter,
   MAX_LISTED_IDS,
   type ParcelQuery,
-  parcelFilter,
   parcelRef,
+  parcelSelector,
   QUERY,
 } from '../parameters';
 import { type ApiRoute, fields } from '../route';
@@ -34,7 +35,11 @@ export const PARCEL_PATH = {
   },
 };
 
-export function parcelRoutes(db: Database): ApiRoute[] {
+/**
+ * `db` serves the reads (the API passes the read view of the key's team); `server`, the server's
+ * own database, serves the watch writes, which the routes restrict to the key's team themselves.
+ */
+export function parcelRoutes(db: Database, server: Database = db): ApiRoute[] {
   return [
     {
       method: 'GET',
@@ -80,17 +85,17 @@ export function parcelRoutes(db: Database): ApiRoute[] {
           cursor?: string;
           format: 'json' | 'geojson';
         };
-        const filter = parcelFilter(query);
+        const selector = parcelSelector(query);
         const afterId =
           query.cursor === undefined ? undefined : Number(decodeCursor(query.cursor, 'n')[0]);
         const cursorOf = (next: number | undefined) =>
           next === undefined ? null : encodeCursor([next]);
         const page = { afterId, limit: query.limit };
         if (query.format === 'json') {
-          const summaries = await listParcels(db, filter, { ...page, withGeometry: false });
+          const summaries = await listParcels(db, selector, { ...page, withGeometry: false });
           return { items: summaries.items, nextCursor: cursorOf(summaries.next) };
         }
-        const details = await listParcels(db, filter, { ...page, withGeometry: true });
+        const details = await listParcels(db, selector, { ...page, withGeometry: true });
         const features = details.items.map(({ geometry, ...properties }) => ({
           type: 'Feature',
           id: properties.id,
@@ -124,19 +129,23 @@ export function parcelRoutes(db: Database): ApiRoute[] {
         return parcel;
       },
     },
-    watchRoute(db, true),
-    watchRoute(db, false),
+    watchRoute(db, server, true),
+    watchRoute(db, server, false),
   ];
 }
 
-function watchRoute(db: Database, watched: boolean): ApiRoute {
+/**
+ * `reads` is the key's team view (it checks the named parcels exist for the key), `db` the
+ * server's own database, which writes (restricted to the key's team by the route itself).
+ */
+function watchRoute(reads: Database, db: Database, watched: boolean): ApiRoute {
   const verb = watched ? 'watch' : 'unwatch';
   return {
     method: 'POST',
     url: `/v1/parcels/${verb}`,
     operationId: `${verb}Parcels`,
     summary: watched ? 'Start watching parcels' : 'Stop watching parcels',
-    description: `Parcels by \`ids\`, or by \`externalIds\` within \`source\` (default \`default\`), or a whole \`source\`. ${
+    description: `Parcels by database \`ids\`, by \`externalIds\` of one \`source\` (required with them: external ids are unique only within their source), or a whole \`source\`. ${
       watched ? 'Watched parcels are computed by the next runs.' : 'Their data is kept.'
     }`,
     tag: 'parcels',
@@ -148,14 +157,21 @@ function watchRoute(db: Database, watched: boolean): ApiRoute {
           minItems: 1,
           maxItems: MAX_LISTED_IDS,
           items: { type: 'integer', minimum: 1 },
+          description: 'Database ids (alone: not with source or externalIds)',
         },
         externalIds: {
           type: 'array',
           minItems: 1,
           maxItems: MAX_LISTED_IDS,
           items: { type: 'string', minLength: 1, maxLength: 500 },
+          description: 'External ids of `source` (required with them)',
         },
-        source: { type: 'string', minLength: 1, maxLength: 200 },
+        source: {
+          type: 'string',
+          minLength: 1,
+          maxLength: 200,
+          description: 'The source of `externalIds`; alone: every parcel of the source',
+        },
       },
       { minProperties: 1 },
     ),
@@ -175,10 +191,50 @@ function watchRoute(db: Database, watched: boolean): ApiRoute {
       if (body.ids && (body.externalIds || body.source !== undefined)) {
         throw invalidParameter('body', 'ids', 'cannot be combined with externalIds or source');
       }
+      if (body.externalIds && body.source === undefined) {
+        throw invalidParameter(
+          'body',
+          'source',
+          'is required with externalIds (external ids are unique only within their source); add the source they come from, e.g. {"source": "lpis-2024", "externalIds": [...]} (GET /v1/parcels?externalIds=… shows each parcel\'s source)',
+        );
+      }
       if (body.ids?.some((id) => !Number.isSafeInteger(id))) {
         throw invalidParameter('body', 'ids', 'must hold integer ids');
       }
-      return { watched, changed: await watchParcels(db, body, watched) };
+      // A key changes its own team's parcels only, and the change is audited with it.
+      const key = keyOf(request);
+      // As on the command line, ids naming no parcel the key can see refuse the whole request, so a
+      // typo never silently changes fewer parcels.
+      const named = (unknown: { ids: Array<string | number>; count: number }) =>
+        `${unknown.ids.map((id) => JSON.stringify(id)).join(', ')}${unknown.count > unknown.ids.length ? ', …' : ''}`;
+      if (body.ids) {
+        const unknown = await unknownParcelIds(reads, body.ids);
+        if (unknown.count > 0) {
+          throw invalidParameter(
+            'body',
+            'ids',
+            `names ${unknown.count} id(s) of no parcel of team ${key.team}: ${named(unknown)}; nothing was changed (GET /v1/parcels lists the ids)`,
+          );
+        }
+      }
+      if (body.externalIds && body.source !== undefined) {
+        const unknown = await unknownExternalIds(reads, body.source, body.externalIds);
+        if (unknown.count > 0) {
+          throw invalidParameter(
+            'body',
+            'externalIds',
+            `names ${unknown.count} external id(s) that are no parcel of source ${body.source} for team ${key.team}: ${named(unknown)}; nothing was changed`,
+          );
+        }
+      }
+      const selector = { ...body, where: [ownTeamOnly(key)] };
+      const audit = {
+        actor: apiActor(key),
+        action: `parcels.${verb}`,
+        target: body.source === undefined ? 'parcels' : `source:${body.source}`,
+        details: { selector: body, key: key.prefix },
+      };
+      return { watched, changed: await watchParcels(db, selector, watched, { audit }) };
     },
   };
 }

@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config';
+import { currentActor } from '../../core/actor';
 import { BadInputError, ConfigError } from '../../core/errors';
 import type { Database } from '../../store/db/database';
+import { assertAuditLog } from '../audit';
 import { withDatabase } from '../database';
 import { printJson, printTable } from '../output';
 import { parseList } from '../parse';
@@ -9,6 +11,8 @@ import { parseList } from '../parse';
 /** Loaded on use: Fastify and the database driver are not needed by other commands. */
 const server = () => require('../../api/server') as typeof import('../../api/server');
 const keys = () => require('../../store/db/api-keys') as typeof import('../../store/db/api-keys');
+const auditLog = () =>
+  require('../../store/db/audit-log') as typeof import('../../store/db/audit-log');
 const database = () =>
   require('../../store/db/database') as typeof import('../../store/db/database');
 
@@ -34,6 +38,8 @@ Examples:
       const db = await database().openDatabase(config.database, 'parcelwatch-api');
       try {
         await assertMigrated(db);
+        // Keys read as their team's role and writes are audited: both come with the audit log.
+        await assertAuditLog(db);
         const app = await server().buildApiServer({ db, config: config.api, logger: true });
         const closed = new Promise<void>((resolve) =>
           app.addHook('onClose', async () => resolve()),
@@ -63,10 +69,18 @@ Examples:
     )
     .action(async (options: { name: string; team: string; scopes: string; json?: boolean }) => {
       await withApiDatabase(async (db) => {
-        const created = await keys().createApiKey(db, {
-          name: options.name,
-          team: options.team,
-          scopes: parseList(options.scopes) ?? [],
+        const scopes = keys().parseScopes(parseList(options.scopes) ?? []);
+        // The key reads as its team's role: a new team gets one first, recorded as added.
+        const created = await keys().createApiKey(
+          db,
+          { name: options.name, team: options.team, scopes },
+          { actor: currentActor() },
+        );
+        await auditLog().recordAudit(db, {
+          actor: currentActor(),
+          action: 'api-key.create',
+          target: `api-key:${created.record.prefix}`,
+          details: { name: created.record.name, team: created.record.team, scopes },
         });
         if (options.json) return printJson(created);
         console.log(created.key);
@@ -112,6 +126,12 @@ Examples:
             code: 'API_KEY_UNKNOWN',
           });
         }
+        await auditLog().recordAudit(db, {
+          actor: currentActor(),
+          action: 'api-key.revoke',
+          target: `api-key:${revoked.prefix}`,
+          details: { name: revoked.name, team: revoked.team, revokedAt: revoked.revokedAt },
+        });
         if (options.json) return printJson(revoked);
         console.log(
           `revoked ${revoked.prefix} (id ${revoked.id}, ${revoked.name}) at ${revoked.revokedAt}`,
@@ -120,10 +140,11 @@ Examples:
     });
 }
 
-/** The shared `withDatabase`, refusing a database whose schema predates API keys. */
+/** The shared `withDatabase`, refusing a database whose schema predates API keys or the audit log. */
 async function withApiDatabase<T>(fn: (db: Database) => Promise<T>): Promise<T> {
   return withDatabase(async (db) => {
     await assertMigrated(db);
+    await assertAuditLog(db);
     return fn(db);
   });
 }

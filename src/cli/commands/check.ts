@@ -1,8 +1,11 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config';
 import type { SchemaStatus } from '../../store/db/status';
-import { connectClient } from '../../temporal/connection';
 import { printJson } from '../output';
+
+/** Loaded on use: the Temporal client takes most of a second to load, and few commands need it. */
+const temporal = () =>
+  require('../../temporal/connection') as typeof import('../../temporal/connection');
 
 export function registerCheck(program: Command): void {
   program
@@ -13,7 +16,7 @@ export function registerCheck(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (options: { json?: boolean }) => {
       const config = loadConfig();
-      const client = await connectClient(config.temporal);
+      const client = await temporal().connectClient(config.temporal);
       try {
         const status: SchemaStatus = await client.workflow.execute('checkDatabase', {
           taskQueue: config.temporal.taskQueues.io,

@@ -1,9 +1,13 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config';
-import { openDatabase } from '../../store/db/database';
-import { migrate } from '../../store/db/migrate';
-import { schemaStatus } from '../../store/db/status';
 import { printJson } from '../output';
+
+/** Loaded on use, like every database module of the CLI (pg and drizzle are slow to load). */
+const database = () =>
+  require('../../store/db/database') as typeof import('../../store/db/database');
+const migrations = () =>
+  require('../../store/db/migrate') as typeof import('../../store/db/migrate');
+const status = () => require('../../store/db/status') as typeof import('../../store/db/status');
 
 export function registerDb(program: Command): void {
   const db = program.command('db').description('Database schema: migrations and status');
@@ -19,7 +23,7 @@ export function registerDb(program: Command): void {
     )
     .action(async (options: { json?: boolean }) => {
       const config = loadConfig();
-      const result = await migrate({
+      const result = await migrations().migrate({
         url: config.database.url,
         schema: config.database.schema,
         log: options.json ? undefined : (message) => console.log(message),
@@ -39,20 +43,20 @@ export function registerDb(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (options: { json?: boolean }) => {
       const config = loadConfig();
-      const database = await openDatabase(config.database, 'parcelwatch-cli');
+      const opened = await database().openDatabase(config.database, 'parcelwatch-cli');
       try {
-        const status = await schemaStatus(database.pool, config.database.schema);
-        if (options.json) return printJson(status);
-        console.log(`schema:       ${status.schema}`);
-        console.log(`applied:      ${status.applied.join(', ') || '(none)'}`);
-        console.log(`pending:      ${status.pending.join(', ') || '(none)'}`);
-        console.log(`PostGIS:      ${status.postgisVersion ?? 'not installed'}`);
+        const schema = await status().schemaStatus(opened.pool, config.database.schema);
+        if (options.json) return printJson(schema);
+        console.log(`schema:       ${schema.schema}`);
+        console.log(`applied:      ${schema.applied.join(', ') || '(none)'}`);
+        console.log(`pending:      ${schema.pending.join(', ') || '(none)'}`);
+        console.log(`PostGIS:      ${schema.postgisVersion ?? 'not installed'}`);
         console.log(
-          `observations: ${status.partitioning} (${status.observationPartitions} partitions)`,
+          `observations: ${schema.partitioning} (${schema.observationPartitions} partitions)`,
         );
-        if (status.pending.length) process.exitCode = 1;
+        if (schema.pending.length) process.exitCode = 1;
       } finally {
-        await database.close();
+        await opened.close();
       }
     });
 }

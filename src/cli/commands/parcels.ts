@@ -1,13 +1,15 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config';
+import { currentActor } from '../../core/actor';
 import { BadInputError } from '../../core/errors';
 import type { Database } from '../../store/db/database';
-import type { ParcelListing, ParcelSelector } from '../../store/db/parcels-repo';
+import type { ParcelSelector } from '../../store/db/parcel-selector';
+import type { ParcelListing } from '../../store/db/parcels-repo';
 import type { ImportProgress, ImportSummary } from '../../store/import/import-parcels';
 import { withDatabase } from '../database';
 import { printJson, printTable } from '../output';
 import { addSelectionOptions, buildSelector, type SelectionOptions } from '../parcel-selection';
-import { parseInteger } from '../parse';
+import { parseInteger, parseList } from '../parse';
 import { createProgress } from '../progress';
 
 /** Loaded on use: the readers (sql.js, shapefile, stream-json) are not needed by other commands. */
@@ -30,6 +32,7 @@ interface ImportOptions {
   nameField?: string;
   cropField?: string;
   ownerField?: string;
+  personalFields?: string[];
   repair?: boolean;
   dryRun?: boolean;
   progress: boolean;
@@ -37,8 +40,6 @@ interface ImportOptions {
 }
 
 interface ListOptions extends SelectionOptions {
-  watched?: boolean;
-  unwatched?: boolean;
   limit: string;
   json?: boolean;
   geojson?: boolean;
@@ -85,6 +86,11 @@ export function registerParcels(program: Command): void {
       'attribute holding the owner team (default: owner_team, owner, team)',
     )
     .option(
+      '--personal-fields <names>',
+      'attributes holding personal data, comma-separated, besides those recognised (farmer/holder/owner name, e-mail, phone, address, …); kept apart, never in attributes or exports',
+      (value: string) => parseList(value) ?? [],
+    )
+    .option(
       '--repair',
       'repair invalid geometries with ST_MakeValid (flagged geometry_repaired) instead of rejecting them',
     )
@@ -95,8 +101,11 @@ export function registerParcels(program: Command): void {
       'after',
       `
 Parcels are rejected, and then nothing is imported, when their geometry is missing, not a
-polygon, invalid (unless --repair), empty, larger than 10 000 ha or 1°, outside Sentinel-2
-coverage (84° N – 80° S), or when two rows share an external id; the error names each row.
+polygon, invalid (unless --repair), empty, larger than 10 000 ha or 1°, under 1 m², over
+100 000 vertices, outside Sentinel-2 coverage (84° N – 80° S), when their text is not in the
+file's encoding, or when two rows share an external id; the error names each row. An empty,
+truncated or mislabelled file is refused whole. Personal columns (farmer, holder, e-mail,
+phone, … and --personal-fields) are kept apart from attributes (see \`parcelwatch privacy\`).
 
 Examples:
   $ parcelwatch parcels import fields.gpkg
@@ -111,6 +120,7 @@ Examples:
         try {
           summary = await importer().importParcels(db, file, {
             ...options,
+            actor: currentActor(),
             groupMaxParcels: config.pipeline.groupMaxParcels,
             onProgress: (p) => progress.update(progressState(p)),
           });
@@ -151,19 +161,28 @@ Examples:
       .addHelpText(
         'after',
         `
-Selections combine: every option given must hold.
+Selections combine: every option given must hold; --watched and --unwatched only narrow one.
+Ids that name no parcel are refused, and then nothing changes.
 
 Examples:
-  $ parcelwatch parcels ${verb} --source brp --ids 17,18,19
-  $ parcelwatch parcels ${verb} --file ids.csv --column perceel_id
-  $ parcelwatch parcels ${verb} --bbox 4.5,52.0,4.7,52.2 --where crop=Sloot
+  $ parcelwatch parcels ${verb} --source brp --external-ids 17,18,19
+  $ parcelwatch parcels ${verb} --ids 4012,4013
+  $ parcelwatch parcels ${verb} --source brp --file ids.csv --column perceel_id
+  $ parcelwatch parcels ${verb} --bbox 4.5,52.0,4.7,52.2 --crop Sloot
   $ parcelwatch parcels ${verb} --within farm.geojson --where "crop~gras"`,
       )
       .action(async (options: SelectionOptions & { json?: boolean }) => {
         await withDatabase(async (db) => {
-          const selector = await buildSelector(db, options);
+          const selector = await buildSelector(db, options, 'write');
           const selected = await repo().countParcels(db, selector);
-          const changed = await repo().watchParcels(db, selector, watched);
+          const changed = await repo().watchParcels(db, selector, watched, {
+            audit: {
+              actor: currentActor(),
+              action: `parcels.${verb}`,
+              target: selector.source === undefined ? 'parcels' : `source:${selector.source}`,
+              details: { selector, selected },
+            },
+          });
           if (options.json) return printJson({ selected, changed, watched });
           console.log(
             `${selected} parcel${selected === 1 ? '' : 's'} selected: ${changed} now ${watched ? 'watched' : 'unwatched'}${selected > changed ? `, ${selected - changed} already ${watched ? 'were' : 'were not watched'}` : ''}`,
@@ -175,31 +194,24 @@ Examples:
   addSelectionOptions(
     parcels.command('list').description('List parcels (all, or those selected), ordered by id'),
   )
-    .option('--watched', 'only watched parcels')
-    .option('--unwatched', 'only parcels not watched')
     .option('--limit <n>', 'at most this many parcels (0: all)', String(DEFAULT_LIST_LIMIT))
     .option('--json', 'print the parcels as a JSON array (one parcel per line)')
     .option('--geojson', 'print the parcels as a GeoJSON FeatureCollection (WGS 84)')
     .addHelpText(
       'after',
       `
+Selections combine as for \`parcels watch\`; ids that name no parcel simply select nothing.
+
 Examples:
   $ parcelwatch parcels list --watched
-  $ parcelwatch parcels list --source brp --where crop=Sloot --limit 0 --json
+  $ parcelwatch parcels list --source brp --crop Sloot --limit 0 --json
+  $ parcelwatch parcels list --source brp --external-ids 17,18 --unwatched
   $ parcelwatch parcels list --bbox 4.5,52.0,4.7,52.2 --geojson > selected.geojson`,
     )
     .action(async (options: ListOptions) => {
-      if (options.watched && options.unwatched) {
-        throw new BadInputError('give --watched or --unwatched, not both', {
-          code: 'OPTION_INVALID',
-        });
-      }
       const limit = parseInteger(options.limit, '--limit', 0);
       await withDatabase(async (db) => {
-        const selector: ParcelSelector = {
-          ...(await buildSelector(db, options, { requireSelection: false })),
-          ...(options.watched ? { watched: true } : options.unwatched ? { watched: false } : {}),
-        };
+        const selector = await buildSelector(db, options, 'read');
         await printListing(db, selector, limit, options);
       });
     });
@@ -299,6 +311,11 @@ function printImportSummary(s: ImportSummary): void {
   if (s.groups) {
     console.log(
       `  groups: ${s.groups.parcelsAssigned} parcels assigned (${s.regrouped} after a geometry change), ${s.groups.groupsCreated} groups created, ${s.groups.groupsSplit} split, ${s.groups.groupsDeleted} deleted`,
+    );
+  }
+  if (s.personalData) {
+    console.log(
+      `  personal data: ${s.personalData.stored} parcels (${s.personalData.cleared} cleared), kept apart from attributes; see \`parcelwatch privacy\``,
     );
   }
   for (const warning of s.warnings) console.error(`warning: ${warning}`);

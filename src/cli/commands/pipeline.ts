@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config';
 import { BadInputError } from '../../core/errors';
+import { formatIsoWeek, parseIsoWeek } from '../../core/time/iso-week';
+import { withAuditLog } from '../audit';
 import { withDatabase } from '../database';
 import { printJson, printTable } from '../output';
-import { parseIds, parseInteger, parseList } from '../parse';
+import { parseIds, parseIndices, parseInteger, parseTiles } from '../parse';
 import { createProgress } from '../progress';
 import { workflowProgressState } from '../run-progress';
 import { withTemporal } from '../temporal-client';
@@ -49,18 +51,20 @@ Equivalent with the Temporal CLI:
     )
     .action(async (options: RunOptions) => {
       const config = loadConfig();
-      await withTemporal(config, async (client) => {
-        const handle = await runs().startWeekly(client, {
-          week: options.week,
-          tiles: parseList(options.tiles),
-          groupIds: parseIds(options.groups, '--groups'),
-          indices: parseList(options.index),
-          reprocess: options.reprocess,
-          canary: canaryOption(options.canary),
-          taskQueue: config.temporal.taskQueues.io,
-        });
-        await reportStarted(handle, options);
-      });
+      // Checked before Temporal is asked: a typo never becomes a run that finds nothing to do.
+      const week = options.week === undefined ? undefined : parseWeek(options.week, '--week');
+      const selection = runSelection(options);
+      await withAuditLog((record) =>
+        withTemporal(config, async (client) => {
+          const handle = await runs().startWeekly(client, {
+            week,
+            ...selection,
+            taskQueue: config.temporal.taskQueues.io,
+          });
+          await record(started('run.start', handle, { week, ...selection }));
+          await reportStarted(handle, options);
+        }),
+      );
     });
 
   program
@@ -88,20 +92,28 @@ Equivalent with the Temporal CLI:
     )
     .action(async (options: RunOptions & { from: string; to: string; weeksPerRun: string }) => {
       const config = loadConfig();
-      await withTemporal(config, async (client) => {
-        const handle = await runs().startBackfill(client, {
-          from: options.from,
-          to: options.to,
-          tiles: parseList(options.tiles),
-          groupIds: parseIds(options.groups, '--groups'),
-          indices: parseList(options.index),
-          reprocess: options.reprocess,
-          canary: canaryOption(options.canary),
-          weeksPerRun: Number(options.weeksPerRun),
-          taskQueue: config.temporal.taskQueues.io,
+      const from = parseWeek(options.from, '--from');
+      const to = parseWeek(options.to, '--to');
+      if (from > to) {
+        throw new BadInputError(`--from ${from} is after --to ${to}; give the earlier week first`, {
+          code: 'OPTION_INVALID',
         });
-        await reportStarted(handle, options);
-      });
+      }
+      const selection = runSelection(options);
+      const weeksPerRun = parseInteger(options.weeksPerRun, '--weeks-per-run', 1);
+      await withAuditLog((record) =>
+        withTemporal(config, async (client) => {
+          const handle = await runs().startBackfill(client, {
+            from,
+            to,
+            ...selection,
+            weeksPerRun,
+            taskQueue: config.temporal.taskQueues.io,
+          });
+          await record(started('backfill.start', handle, { from, to, ...selection, weeksPerRun }));
+          await reportStarted(handle, options);
+        }),
+      );
     });
 
   const runsCommand = program.command('runs').description('Pipeline runs');
@@ -186,10 +198,13 @@ Equivalent with the Temporal CLI:
       '\nExamples:\n  $ parcelwatch runs retry weekly-2026-W48 --wait\n  $ parcelwatch runs retry backfill-2026-W30-2026-W47',
     )
     .action(async (workflowId: string, options: RunOptions) => {
-      await withTemporal(loadConfig(), async (client) => {
-        const handle = await runs().retryRun(client, workflowId);
-        await reportStarted(handle, options);
-      });
+      await withAuditLog((record) =>
+        withTemporal(loadConfig(), async (client) => {
+          const handle = await runs().retryRun(client, workflowId);
+          await record(started('run.retry', handle, {}));
+          await reportStarted(handle, options);
+        }),
+      );
     });
 
   program
@@ -218,6 +233,19 @@ Equivalent with the Temporal CLI:
         if (!outcome.ok) process.exitCode = 1;
       });
     });
+}
+
+/** The audit entry of a workflow started by hand (its memo carries the same actor). */
+function started(
+  action: string,
+  handle: import('@temporalio/client').WorkflowHandleWithFirstExecutionRunId,
+  request: Record<string, unknown>,
+) {
+  return {
+    action,
+    target: `workflow:${handle.workflowId}`,
+    details: { runId: handle.firstExecutionRunId, ...request },
+  };
 }
 
 async function reportStarted(
@@ -268,6 +296,22 @@ function duration(ms: number): string {
 }
 
 /** `--canary` alone: the default sample; `--canary 3`: three groups. */
+/** What a run or backfill computes, checked: tiles that exist, groups by id, known indices. */
+function runSelection(options: RunOptions) {
+  return {
+    tiles: parseTiles(options.tiles, '--tiles'),
+    groupIds: parseIds(options.groups, '--groups'),
+    indices: parseIndices(options.index, '--index'),
+    reprocess: options.reprocess,
+    canary: canaryOption(options.canary),
+  };
+}
+
+/** An ISO week option in its canonical form (`2026-W05`), which also sorts in time order. */
+function parseWeek(value: string, option: string): string {
+  return formatIsoWeek(parseIsoWeek(value, option));
+}
+
 function canaryOption(
   value: boolean | string | undefined,
 ): boolean | { groups: number } | undefined {

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config';
 import { BadInputError } from '../../core/errors';
 import type { PurgeInput, PurgeResult } from '../../workflows/purge';
+import { type RecordAction, withAuditLog } from '../audit';
 import { printJson } from '../output';
 import { parseInstant } from '../parse';
 import { withTemporal } from '../temporal-client';
@@ -79,29 +80,39 @@ Equivalent with the Temporal CLI:
         triggeredBy: runs().currentActor(),
       };
       const config = loadConfig();
-      await withTemporal(config, async (client) => {
-        const workflowId = options.dryRun ? DRY_RUN_ID : PURGE_ID;
-        let handle: WorkflowHandleWithFirstExecutionRunId;
-        try {
-          handle = await client.workflow.start('purge', {
-            taskQueue: config.temporal.taskQueues.io,
-            workflowId,
-            args: [input],
-            memo: { triggeredBy: input.triggeredBy },
-          });
-        } catch (error) {
-          const { WorkflowExecutionAlreadyStartedError } =
-            require('@temporalio/client') as typeof import('@temporalio/client');
-          if (error instanceof WorkflowExecutionAlreadyStartedError) {
-            throw new BadInputError(
-              `${workflowId} is already running; wait for it (Temporal UI) or cancel it first`,
-              { code: 'RUN_ALREADY_RUNNING' },
-            );
+      // A dry run changes nothing: it is not an admin action and needs no audit log.
+      const audited = <T>(fn: (record: RecordAction) => Promise<T>) =>
+        options.dryRun ? fn(async () => undefined) : withAuditLog(fn);
+      await audited((record) =>
+        withTemporal(config, async (client) => {
+          const workflowId = options.dryRun ? DRY_RUN_ID : PURGE_ID;
+          let handle: WorkflowHandleWithFirstExecutionRunId;
+          try {
+            handle = await client.workflow.start('purge', {
+              taskQueue: config.temporal.taskQueues.io,
+              workflowId,
+              args: [input],
+              memo: { triggeredBy: input.triggeredBy },
+            });
+          } catch (error) {
+            const { WorkflowExecutionAlreadyStartedError } =
+              require('@temporalio/client') as typeof import('@temporalio/client');
+            if (error instanceof WorkflowExecutionAlreadyStartedError) {
+              throw new BadInputError(
+                `${workflowId} is already running; wait for it (Temporal UI) or cancel it first`,
+                { code: 'RUN_ALREADY_RUNNING' },
+              );
+            }
+            throw error;
           }
-          throw error;
-        }
-        await report(handle, options);
-      });
+          await record({
+            action: 'purge.start',
+            target: `workflow:${handle.workflowId}`,
+            details: { runId: handle.firstExecutionRunId, ...input },
+          });
+          await report(handle, options);
+        }),
+      );
     });
 
   withDays(
@@ -143,20 +154,30 @@ Inspect, pause, trigger or delete it with the schedule commands and its id:
         const config = loadConfig();
         const scheduleId = options.id ?? config.retention.scheduleId;
         const input = days(options);
-        await withTemporal(config, async (client) => {
-          const outcome = await upsertPurgeSchedule(client, {
-            scheduleId,
-            taskQueue: config.temporal.taskQueues.io,
-            cron: options.cron ?? config.retention.scheduleCron,
-            overlap: parseOverlap(options.overlap),
-            catchupWindow: options.catchup,
-            paused: options.paused,
-            note: options.note,
-            input: { ...input },
-          });
-          if (options.json) printJson({ scheduleId, outcome });
-          else console.log(`schedule ${scheduleId} ${outcome}`);
-        });
+        const spec = {
+          cron: options.cron ?? config.retention.scheduleCron,
+          overlap: parseOverlap(options.overlap),
+          catchupWindow: options.catchup,
+          paused: options.paused,
+          note: options.note,
+        };
+        await withAuditLog((record) =>
+          withTemporal(config, async (client) => {
+            const outcome = await upsertPurgeSchedule(client, {
+              scheduleId,
+              taskQueue: config.temporal.taskQueues.io,
+              ...spec,
+              input: { ...input },
+            });
+            await record({
+              action: outcome === 'created' ? 'schedule.create' : 'schedule.update',
+              target: `schedule:${scheduleId}`,
+              details: { ...spec, purge: input },
+            });
+            if (options.json) printJson({ scheduleId, outcome });
+            else console.log(`schedule ${scheduleId} ${outcome}`);
+          }),
+        );
       },
     );
 }
@@ -243,6 +264,13 @@ export function describePurge(result: PurgeResult): string {
       ...r.sceneGroups.slice(0, 20).map((g) => `    ${g}`),
     );
     if (r.sceneGroupCount > 20) lines.push(`    … and ${r.sceneGroupCount - 20} more`);
+  }
+  const personal = result.raw.personalData;
+  if (personal) {
+    lines.push(
+      `personal data: keep ${personal.days} days after the last import that carried it; imported before ${personal.cutoff}`,
+      `  ${result.dryRun ? `would erase ${personal.expired}` : `erased ${personal.erased}`} records (parcels stay)`,
+    );
   }
   return lines.join('\n');
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config';
+import { withAuditLog } from '../audit';
 import { printJson } from '../output';
 import { parseInstant } from '../parse';
 import { withTemporal } from '../temporal-client';
@@ -67,19 +68,29 @@ Examples:
       ) => {
         const { parseOverlap, upsertWeeklySchedule } = schedules();
         const config = loadConfig();
-        await withTemporal(config, async (client) => {
-          const outcome = await upsertWeeklySchedule(client, {
-            scheduleId: id(options),
-            taskQueue: config.temporal.taskQueues.io,
-            cron: options.cron ?? config.pipeline.scheduleCron,
-            overlap: parseOverlap(options.overlap),
-            catchupWindow: options.catchup,
-            paused: options.paused,
-            note: options.note,
-          });
-          if (options.json) printJson({ scheduleId: id(options), outcome });
-          else console.log(`schedule ${id(options)} ${outcome}`);
-        });
+        const spec = {
+          cron: options.cron ?? config.pipeline.scheduleCron,
+          overlap: parseOverlap(options.overlap),
+          catchupWindow: options.catchup,
+          paused: options.paused,
+          note: options.note,
+        };
+        await withAuditLog((record) =>
+          withTemporal(config, async (client) => {
+            const outcome = await upsertWeeklySchedule(client, {
+              scheduleId: id(options),
+              taskQueue: config.temporal.taskQueues.io,
+              ...spec,
+            });
+            await record({
+              action: outcome === 'created' ? 'schedule.create' : 'schedule.update',
+              target: `schedule:${id(options)}`,
+              details: spec,
+            });
+            if (options.json) printJson({ scheduleId: id(options), outcome });
+            else console.log(`schedule ${id(options)} ${outcome}`);
+          }),
+        );
       },
     );
 
@@ -119,13 +130,20 @@ Examples:
       .option('--note <text>', 'why (shown with the schedule)')
       .action(async (options: ScheduleCommonOptions & { note?: string }) => {
         const { withSchedule } = schedules();
-        await withTemporal(loadConfig(), async (client) => {
-          const handle = client.schedule.getHandle(id(options));
-          await withSchedule(id(options), () =>
-            name === 'pause' ? handle.pause(options.note) : handle.unpause(options.note),
-          );
-          console.log(`schedule ${id(options)} ${name === 'pause' ? 'paused' : 'unpaused'}`);
-        });
+        await withAuditLog((record) =>
+          withTemporal(loadConfig(), async (client) => {
+            const handle = client.schedule.getHandle(id(options));
+            await withSchedule(id(options), () =>
+              name === 'pause' ? handle.pause(options.note) : handle.unpause(options.note),
+            );
+            await record({
+              action: `schedule.${name}`,
+              target: `schedule:${id(options)}`,
+              details: { note: options.note },
+            });
+            console.log(`schedule ${id(options)} ${name === 'pause' ? 'paused' : 'unpaused'}`);
+          }),
+        );
       });
   }
 
@@ -136,12 +154,20 @@ Examples:
     .option('--overlap <policy>', 'overlap policy for this run', 'allow-all')
     .action(async (options: ScheduleCommonOptions & { overlap: string }) => {
       const { parseOverlap, withSchedule } = schedules();
-      await withTemporal(loadConfig(), async (client) => {
-        await withSchedule(id(options), () =>
-          client.schedule.getHandle(id(options)).trigger(parseOverlap(options.overlap)),
-        );
-        console.log(`schedule ${id(options)} triggered`);
-      });
+      const overlap = parseOverlap(options.overlap);
+      await withAuditLog((record) =>
+        withTemporal(loadConfig(), async (client) => {
+          await withSchedule(id(options), () =>
+            client.schedule.getHandle(id(options)).trigger(overlap),
+          );
+          await record({
+            action: 'schedule.trigger',
+            target: `schedule:${id(options)}`,
+            details: { overlap },
+          });
+          console.log(`schedule ${id(options)} triggered`);
+        }),
+      );
     });
 
   schedule
@@ -158,16 +184,22 @@ Examples:
         const { parseOverlap, withSchedule } = schedules();
         const start = parseInstant(options.from, '--from');
         const end = parseInstant(options.to, '--to');
-        await withTemporal(loadConfig(), async (client) => {
-          await withSchedule(id(options), () =>
-            client.schedule
-              .getHandle(id(options))
-              .backfill({ start, end, overlap: parseOverlap(options.overlap) }),
-          );
-          console.log(
-            `schedule ${id(options)}: backfill ${start.toISOString()} .. ${end.toISOString()} requested`,
-          );
-        });
+        const overlap = parseOverlap(options.overlap);
+        await withAuditLog((record) =>
+          withTemporal(loadConfig(), async (client) => {
+            await withSchedule(id(options), () =>
+              client.schedule.getHandle(id(options)).backfill({ start, end, overlap }),
+            );
+            await record({
+              action: 'schedule.backfill',
+              target: `schedule:${id(options)}`,
+              details: { start, end, overlap },
+            });
+            console.log(
+              `schedule ${id(options)}: backfill ${start.toISOString()} .. ${end.toISOString()} requested`,
+            );
+          }),
+        );
       },
     );
 
@@ -177,9 +209,12 @@ Examples:
     .option('--id <scheduleId>', 'schedule id (default: PARCELWATCH_SCHEDULE_ID)')
     .action(async (options: ScheduleCommonOptions) => {
       const { withSchedule } = schedules();
-      await withTemporal(loadConfig(), async (client) => {
-        await withSchedule(id(options), () => client.schedule.getHandle(id(options)).delete());
-        console.log(`schedule ${id(options)} deleted`);
-      });
+      await withAuditLog((record) =>
+        withTemporal(loadConfig(), async (client) => {
+          await withSchedule(id(options), () => client.schedule.getHandle(id(options)).delete());
+          await record({ action: 'schedule.delete', target: `schedule:${id(options)}` });
+          console.log(`schedule ${id(options)} deleted`);
+        }),
+      );
     });
 }

@@ -4,6 +4,8 @@ import { printJson } from '../output';
 
 /** What `parcelwatch status` reports; each part says `reachable: false` with the reason rather than failing. */
 export interface StatusReport {
+  /** PARCELWATCH_ENV: which environment these settings point at. */
+  environment: string;
   database: {
     reachable: boolean;
     error?: string;
@@ -17,6 +19,7 @@ export interface StatusReport {
     reachable: boolean;
     error?: string;
     address: string;
+    namespace?: string;
     pollers?: { io: number; cpu: number };
     running?: Array<{ workflowId: string; type: string; startedAt: string }>;
     schedule?: { id: string; paused: boolean; nextRun?: string } | null;
@@ -46,6 +49,7 @@ export function registerStatus(program: Command): void {
     .action(async (options: { json?: boolean }) => {
       const config = loadConfig();
       const report: StatusReport = {
+        environment: config.environment,
         database: { reachable: false },
         temporal: { reachable: false, address: config.temporal.address },
       };
@@ -132,6 +136,7 @@ async function temporalStatus(config: Config, report: StatusReport): Promise<voi
     report.temporal = {
       reachable: true,
       address: config.temporal.address,
+      namespace: config.temporal.namespace,
       pollers: {
         io: await pollers(config.temporal.taskQueues.io, false),
         cpu: await pollers(config.temporal.taskQueues.cpu, false),
@@ -151,6 +156,7 @@ async function temporalStatus(config: Config, report: StatusReport): Promise<voi
 }
 
 function printReport(r: StatusReport): void {
+  console.log(`environment ${r.environment}`);
   const d = r.database;
   if (d.reachable) {
     console.log(
@@ -165,7 +171,7 @@ function printReport(r: StatusReport): void {
       t.pollers!.io + t.pollers!.cpu === 0
         ? 'NO WORKER POLLING — start one with `parcelwatch worker`'
         : `workers polling: io ${t.pollers!.io}, cpu ${t.pollers!.cpu}`;
-    console.log(`temporal   ${t.address}: ${workers}`);
+    console.log(`temporal   ${t.address} (${t.namespace}): ${workers}`);
     console.log(
       `schedule   ${t.schedule ? `${t.schedule.id}${t.schedule.paused ? ' PAUSED' : ''}, next ${t.schedule.nextRun ?? '—'}` : 'none (parcelwatch schedule create)'}`,
     );

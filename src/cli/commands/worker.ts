@@ -1,5 +1,7 @@
 import { type Command, Option } from 'commander';
-import { runWorkerProcess } from '../../workers/main';
+
+/** Loaded on use: the worker runtime (Temporal, telemetry) is only needed by this command. */
+const workers = () => require('../../workers/main') as typeof import('../../workers/main');
 
 export function registerWorker(program: Command): void {
   program
@@ -15,6 +17,6 @@ export function registerWorker(program: Command): void {
       '\nExamples:\n  $ parcelwatch worker\n  $ parcelwatch worker --queue cpu   # a CPU-only worker on a bigger machine',
     )
     .action(async (options: { queue: 'io' | 'cpu' | 'all' }) => {
-      await runWorkerProcess(options.queue === 'all' ? ['io', 'cpu'] : [options.queue]);
+      await workers().runWorkerProcess(options.queue === 'all' ? ['io', 'cpu'] : [options.queue]);
     });
 }

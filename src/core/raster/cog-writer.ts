@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { endianness } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import { deflate } from 'node:zlib';
+import { writeFileAtomically } from '../atomic-file';
 import { mapLimit } from '../concurrency';
 import { BadInputError, ConfigError } from '../errors';
 import type { RasterGrid } from './grid';
@@ -317,42 +317,7 @@ export async function encodeCog(input: CogInput): Promise<Buffer> {
  */
 export async function writeCogFile(path: string, input: CogInput): Promise<number> {
   const { head, tiles, byteLength } = await buildCog(input);
-  const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
-  const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    const handle = await open(temp, 'w');
-    try {
-      for (const buffer of [head, ...tiles]) {
-        // write() may stop short of the whole buffer; continue until it is all on disk.
-        let written = 0;
-        while (written < buffer.length) {
-          written += (await handle.write(buffer, written, buffer.length - written)).bytesWritten;
-        }
-      }
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
-  await syncDirectory(dir);
+  await mkdir(dirname(path), { recursive: true });
+  await writeFileAtomically(path, [head, ...tiles], { durable: true, temporarySuffix: '.tmp' });
   return byteLength;
-}
-
-/** Makes the rename itself durable; some platforms cannot open directories, which is harmless. */
-async function syncDirectory(dir: string): Promise<void> {
-  try {
-    const handle = await open(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // Best effort: the file content is already on disk.
-  }
 }

@@ -20,6 +20,11 @@ export const MAX_DELAY_MS = 8_000;
 export const MAX_RETRY_AFTER_MS = 30_000;
 /** How much of a server's error text goes into our message. */
 const MAX_MESSAGE_CHARS = 300;
+/**
+ * Largest answer read: a page of 100 Earth Search items is 1–2 MB. A server streaming without end
+ * (or a proxy's error page of a video) would otherwise fill the worker's memory.
+ */
+export const MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 
 export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
 
@@ -37,6 +42,8 @@ export interface HttpOptions {
   baseDelayMs: number;
   maxDelayMs: number;
   maxRetryAfterMs: number;
+  /** @default MAX_RESPONSE_BYTES */
+  maxResponseBytes: number;
   headers: Record<string, string>;
 }
 
@@ -50,6 +57,7 @@ export const defaultHttpOptions = (): HttpOptions => ({
   baseDelayMs: BASE_DELAY_MS,
   maxDelayMs: MAX_DELAY_MS,
   maxRetryAfterMs: MAX_RETRY_AFTER_MS,
+  maxResponseBytes: MAX_RESPONSE_BYTES,
   headers: {},
 });
 
@@ -122,9 +130,10 @@ async function attemptOnce(
     status = response.status;
     trace.getActiveSpan()?.setAttribute('http.response.status_code', status);
     headers = response.headers;
-    text = await response.text();
+    text = await readText(response, options.maxResponseBytes, timeout, what);
   } catch (error) {
     request.signal?.throwIfAborted();
+    if (error instanceof BadDataError) throw error;
     return timeout.signal.aborted
       ? { code: 'STAC_TIMEOUT', detail: `no answer within ${options.timeoutMs} ms`, cause: error }
       : { code: 'STAC_NETWORK', detail: `network error (${describe(error)})`, cause: error };
@@ -150,11 +159,46 @@ async function attemptOnce(
   try {
     return { json: JSON.parse(text) };
   } catch (error) {
+    // Valid JSON is taken whatever its declared type; when it is not JSON, the type says why.
+    const type = headers.get('content-type')?.split(';')[0]?.trim();
+    if (type && !/json/i.test(type)) {
+      throw new BadDataError(
+        `${what} answered HTTP ${status} with ${type}, not JSON (starts with ${JSON.stringify(text.slice(0, 80))}); a proxy or a web page answered instead of the STAC API — check STAC_API_URL`,
+        { code: 'STAC_NOT_JSON', cause: error },
+      );
+    }
     throw new BadDataError(
       `${what} answered HTTP ${status} with malformed JSON (${describe(error)}; starts with ${JSON.stringify(text.slice(0, 80))}); the server is misbehaving — check STAC_API_URL points at a STAC API`,
       { code: 'STAC_BAD_JSON', cause: error },
     );
   }
+}
+
+/** The body as text, refusing one longer than `maxBytes` (declared or streamed) without reading on. */
+async function readText(
+  response: Response,
+  maxBytes: number,
+  timeout: AbortController,
+  what: string,
+): Promise<string> {
+  const tooLarge = (size: string) => {
+    timeout.abort();
+    return new BadDataError(
+      `${what} answered ${size}, more than the ${maxBytes} bytes a STAC page may take; the server is misbehaving — narrow the search or check STAC_API_URL`,
+      { code: 'STAC_TOO_LARGE' },
+    );
+  };
+  const declared = Number(response.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(`${declared} bytes`);
+  if (!response.body) return response.text();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of response.body) {
+    total += chunk.byteLength;
+    if (total > maxBytes) throw tooLarge(`over ${total} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /**

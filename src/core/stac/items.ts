@@ -49,7 +49,15 @@ export interface ItemParseOptions {
    * @default the item's `self` link when it is absolute
    */
   baseUrl?: string;
+  /**
+   * URL schemes an asset may use (`https`, `s3`, …); other assets are rejected. Items of a remote
+   * STAC API must not send a worker to `file:///etc/…`. @default any scheme
+   */
+  assetSchemes?: readonly string[];
 }
+
+/** What items from a STAC API over the network may point at: the network, never local files. */
+export const REMOTE_ASSET_SCHEMES: readonly string[] = ['https', 'http', 's3'];
 
 export interface RejectedItem {
   id: string;
@@ -97,6 +105,8 @@ export function sceneFromItem(
   }
   const tile = tileOfItem(item);
   if (!tile) return fail('no MGRS tile in grid:code, mgrs:*, sentinel:* or the id');
+  const bboxProblem = absurdBbox(item.bbox);
+  if (bboxProblem) return fail(bboxProblem);
   const assets = readRecord(item, 'assets');
   if (!assets) return fail('no assets');
 
@@ -119,6 +129,13 @@ export function sceneFromItem(
         href === undefined
           ? `asset ${found.key} has no href`
           : `relative href "${href}" of asset ${found.key} and no usable base URL; pass baseUrl or give the item an absolute self link`,
+      );
+    }
+    const scheme = url.slice(0, url.indexOf(':')).toLowerCase();
+    if (options.assetSchemes && !options.assetSchemes.includes(scheme)) {
+      if (!required) continue;
+      return fail(
+        `asset ${found.key} points to ${JSON.stringify(url.slice(0, 100))}, a ${scheme}: URL, which this catalogue's items may not use (only ${options.assetSchemes.join(', ')})`,
       );
     }
     const declaration = declaredRasterBand(found.asset);
@@ -154,6 +171,29 @@ export function sceneFromItem(
       harmonisation: decideHarmonisation(properties, reference),
     },
   };
+}
+
+/**
+ * Why an item's stated bbox cannot be WGS 84 lon/lat, or undefined when it can (or is absent: the
+ * bbox is informative). West may exceed east (an item across the antimeridian), south not north.
+ */
+function absurdBbox(bbox: unknown): string | undefined {
+  if (bbox === undefined || bbox === null) return undefined;
+  const shown = JSON.stringify(bbox).slice(0, 120);
+  if (!Array.isArray(bbox) || (bbox.length !== 4 && bbox.length !== 6)) {
+    return `bbox ${shown} is not 4 or 6 numbers`;
+  }
+  if (!bbox.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+    return `bbox ${shown} holds values that are not finite numbers`;
+  }
+  const half = bbox.length / 2;
+  const [west, south, east, north] = [bbox[0], bbox[1], bbox[half], bbox[half + 1]] as number[];
+  const lonOk = (lon: number) => lon >= -180 && lon <= 180;
+  const latOk = (lat: number) => lat >= -90 && lat <= 90;
+  if (!lonOk(west) || !lonOk(east) || !latOk(south) || !latOk(north) || south > north) {
+    return `bbox ${shown} is not WGS 84 lon/lat (longitudes in [-180, 180], latitudes in [-90, 90], south ≤ north); the catalogue serves a broken item`;
+  }
+  return undefined;
 }
 
 function reject(id: string, reason: string): ItemParseResult {

@@ -1,9 +1,10 @@
 import type { ParcelObservation } from './scene-statistics';
 
-/** Columns of the statistics CSV, in order (the `parcelwatch compute` output format). */
-export const OBSERVATION_CSV_COLUMNS = [
-  'parcel_id',
-  'index',
+/**
+ * The statistics of one observation, in the order every table and file of them uses (the compute
+ * CSV, parcel_observations, the purge archives, the exports).
+ */
+export const OBSERVATION_VALUE_COLUMNS = [
   'mean',
   'median',
   'std',
@@ -16,6 +17,13 @@ export const OBSERVATION_CSV_COLUMNS = [
   'valid_fraction',
   'status',
   'flags',
+] as const;
+
+/** Columns of the statistics CSV, in order (the `parcelwatch compute` output format). */
+export const OBSERVATION_CSV_COLUMNS = [
+  'parcel_id',
+  'index',
+  ...OBSERVATION_VALUE_COLUMNS,
 ] as const;
 
 /** RFC 4180 quoting: only fields holding a comma, a quote or a line break are quoted. */

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
 import { BadDataError } from '../../core/errors';
+import { OBSERVATION_VALUE_COLUMNS } from '../../core/zonal/observations-csv';
 import { type CsvField, formatCsvLine, parseCsv } from './csv';
 import { type ArchiveUnit, archiveObjectKey, blockRange } from './layout';
 
@@ -22,18 +23,7 @@ export const OBSERVATION_ARCHIVE_COLUMNS = [
   'index_name',
   'acquired_at',
   'scene_id',
-  'mean',
-  'median',
-  'std',
-  'min',
-  'max',
-  'p10',
-  'p90',
-  'valid_pixels',
-  'total_pixels',
-  'valid_fraction',
-  'status',
-  'flags',
+  ...OBSERVATION_VALUE_COLUMNS,
   'algorithm_version',
   'run_id',
   'computed_at',

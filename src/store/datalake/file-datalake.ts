@@ -5,11 +5,12 @@
  * and a later `put` of the key removes. Keys are checked before any path is built, and symbolic
  * links are never followed when listing, so nothing outside the root can be reached.
  */
-import { randomBytes } from 'node:crypto';
+
 import type { Dirent } from 'node:fs';
-import { lstat, mkdir, open, readdir, readFile, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, rm, rmdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { writeFileAtomically } from '../../core/atomic-file';
 import { BadDataError, TransientError } from '../../core/errors';
 import { FileSource } from '../sources/file-source';
 import type { Datalake, DatalakeObject, DatalakeSource } from './datalake';
@@ -47,7 +48,10 @@ export class FileDatalake implements Datalake {
       try {
         await mkdir(dir, { recursive: true });
         await removeStalePartials(dir, basename(path));
-        await writeAtomically(path, bytes);
+        await writeFileAtomically(path, [bytes], {
+          durable: true,
+          temporarySuffix: PARTIAL_SUFFIX,
+        });
         break;
       } catch (error) {
         // ENOENT here means a concurrent delete removed the folder we had just created.
@@ -56,7 +60,6 @@ export class FileDatalake implements Datalake {
         throw this.fsError('write', key, error);
       }
     }
-    await syncDirectory(dir);
   }
 
   async get(key: string): Promise<Uint8Array> {
@@ -199,30 +202,6 @@ export class FileDatalake implements Datalake {
   }
 }
 
-/** Writes `bytes` to a temporary file beside `path`, flushes it, and renames it over `path`. */
-async function writeAtomically(path: string, bytes: Uint8Array): Promise<void> {
-  const temp = join(
-    dirname(path),
-    `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}${PARTIAL_SUFFIX}`,
-  );
-  try {
-    const handle = await open(temp, 'wx');
-    try {
-      let written = 0;
-      while (written < bytes.byteLength) {
-        written += (await handle.write(bytes, written, bytes.byteLength - written)).bytesWritten;
-      }
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
-}
-
 /** Removes temporary files of `name` that a crashed writer left behind (see STALE_PARTIAL_MS). */
 async function removeStalePartials(dir: string, name: string): Promise<void> {
   const start = `.${name}.`;
@@ -235,19 +214,5 @@ async function removeStalePartials(dir: string, name: string): Promise<void> {
     } catch {
       // Renamed or removed meanwhile by its own writer: nothing to clean.
     }
-  }
-}
-
-/** Makes a rename durable; some platforms cannot open folders, which is harmless. */
-async function syncDirectory(dir: string): Promise<void> {
-  try {
-    const handle = await open(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // Best effort: the object's bytes are already on disk.
   }
 }

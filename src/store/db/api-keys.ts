@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { BadInputError } from '../../core/errors';
 import type { Database } from './database';
+import { ensureTeam } from './team-access';
 
 /**
  * API keys (`api_keys`). A key reads `pw_<prefix>_<secret>`: the prefix (10 characters, public)
@@ -46,14 +47,20 @@ export type ApiKeyCheck =
   | { status: 'revoked'; key: ApiKeyRecord }
   | { status: 'unknown' };
 
-/** Creates a key; the returned `key` is the only time the secret exists outside its holder. */
+/**
+ * Creates a key; the returned `key` is the only time the secret exists outside its holder. The
+ * key's team gets its database role first if it has none (`ensureTeam`, audited as `actor` when
+ * given): the key reads as it.
+ */
 export async function createApiKey(
   db: Database,
   input: NewApiKey,
+  options: { actor?: string } = {},
 ): Promise<{ key: string; record: ApiKeyRecord }> {
   const name = label(input.name, 'name');
   const team = label(input.team, 'team');
   const scopes = parseScopes(input.scopes ?? ['read']);
+  await ensureTeam(db, team, options.actor);
   const prefix = randomBytes(PREFIX_BYTES).toString('hex');
   const key = `pw_${prefix}_${randomBytes(SECRET_BYTES).toString('base64url')}`;
   const rows = await db.pool.query<ApiKeyRow>(

@@ -1,5 +1,6 @@
 import { Client, Pool, type PoolConfig } from 'pg';
 import { ConfigError, TransientError } from '../../core/errors';
+import { databaseTls } from './tls';
 
 /** DATABASE_URL with its password masked, for messages and logs. */
 export function redactUrl(url: string): string {
@@ -27,11 +28,33 @@ const CONNECTION_ERRORS = new Set([
   'EAI_AGAIN',
 ]);
 
+/** Certificate checks that failed: the server's certificate is not one this client trusts. */
+const TLS_ERRORS = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
 /** Turns a failed connection into an error naming DATABASE_URL and the fix. */
 export function connectionError(url: string, error: unknown): Error {
   const code = (error as { code?: string }).code ?? '';
   const detail = error instanceof Error ? error.message : String(error);
   const where = redactUrl(url);
+  if (TLS_ERRORS.has(code)) {
+    return new ConfigError(
+      `DATABASE_URL=${where}: the server's TLS certificate is not trusted (${code}: ${detail}); give its CA with PGSSLROOTCERT (or sslrootcert= in the URL), connect by the host name the certificate names, or lower PGSSLMODE to require (encrypted, not verified)`,
+      { code: 'DB_TLS', cause: error },
+    );
+  }
+  if (/does not support SSL/i.test(detail)) {
+    return new ConfigError(
+      `DATABASE_URL=${where}: TLS was asked for (PGSSLMODE or sslmode=) but the server does not support it (${detail}); enable ssl on the server or set PGSSLMODE=disable on a trusted network`,
+      { code: 'DB_TLS', cause: error },
+    );
+  }
   if (code === '28P01' || code === '28000') {
     return new ConfigError(
       `DATABASE_URL=${where}: authentication failed (${detail}); check the user and password`,
@@ -58,7 +81,11 @@ export async function connectClient(
   url: string,
   connectionTimeoutMillis = 10_000,
 ): Promise<Client> {
-  const client = new Client({ connectionString: url, connectionTimeoutMillis });
+  const client = new Client({
+    connectionString: url,
+    connectionTimeoutMillis,
+    ssl: databaseTls(url),
+  });
   try {
     await client.connect();
   } catch (error) {
@@ -84,6 +111,7 @@ export interface PoolOptions {
 export function createPool(options: PoolOptions): Pool {
   const config: PoolConfig = {
     connectionString: options.url,
+    ssl: databaseTls(options.url),
     max: options.max ?? 10,
     connectionTimeoutMillis: 10_000,
     application_name: options.applicationName ?? 'parcelwatch',

@@ -6,6 +6,28 @@ import { tracedWrite } from '../../telemetry/spans';
 import type { Database } from './database';
 import { chunks, inTransaction } from './transaction';
 
+/** The columns of a stored `parcel_observations` row (but its parcel id), as pg returns them. */
+export interface StoredObservationColumns {
+  index_name: string;
+  acquired_at: Date;
+  scene_id: string;
+  mean: number | null;
+  median: number | null;
+  std: number | null;
+  min: number | null;
+  max: number | null;
+  p10: number | null;
+  p90: number | null;
+  valid_pixels: number;
+  total_pixels: number;
+  valid_fraction: number;
+  status: string;
+  flags: string[];
+  algorithm_version: string;
+  run_id: string | null;
+  computed_at: Date;
+}
+
 /** One observation to store: the engine's statistics plus the parcel's row id and the acquisition. */
 export type ObservationRow = ParcelObservation & {
   parcelDbId: number;

@@ -1,9 +1,17 @@
 import { BadInputError } from '../../core/errors';
 import { validateGeometry } from '../../core/geo/geometry';
 import { primaryTile } from '../../core/geo/primary-tile';
-import type { BBox, ParcelGeometry } from '../../core/geo/types';
+import type { ParcelGeometry } from '../../core/geo/types';
+import { type AuditEntry, recordAudit } from './audit-log';
 import type { Database } from './database';
 import { lockParcelGroups, type Queryable, refreshGroups, refreshWatchedCounts } from './groups';
+import {
+  allOf,
+  type ParcelSelector,
+  requireSelection,
+  SqlParams,
+  selectorConditions,
+} from './parcel-selector';
 import { chunks, inTransaction } from './transaction';
 
 /**
@@ -237,138 +245,53 @@ async function assertValid(client: Queryable, batch: Prepared[]): Promise<void> 
 }
 
 /**
- * Which parcels: by database ids, by external ids of one source, a whole source, an area or
- * attribute conditions; every criterion given must hold.
- */
-export interface ParcelSelector {
-  ids?: number[];
-  /** External ids within `source` (@default 'default'). */
-  externalIds?: string[];
-  source?: string;
-  /** Parcels intersecting this box: [minLon, minLat, maxLon, maxLat], EPSG:4326. */
-  bbox?: BBox;
-  /** Parcels lying inside this area (covered by it), EPSG:4326. */
-  within?: ParcelGeometry;
-  /** Attribute conditions, all of which must hold. */
-  where?: AttributeFilter[];
-  /** Only watched (true) or unwatched (false) parcels; narrows a selection, never makes one. */
-  watched?: boolean;
-}
-
-/**
- * A condition on a parcel column (`crop`, `name`, `owner_team`, `primary_tile`, …) or, for any
- * other name (or `attributes.<name>`), on a source attribute compared as text. `=` equals, `!=`
- * differs (absent counts as different), `~` contains, ignoring case.
- */
-export interface AttributeFilter {
-  field: string;
-  op: '=' | '!=' | '~';
-  value: string;
-}
-
-/** Columns a filter can name, with their SQL. */
-const FILTER_COLUMNS: Readonly<Record<string, string>> = {
-  id: 'p.id::text',
-  external_id: 'p.external_id',
-  source: 'p.source',
-  name: 'p.name',
-  crop: 'p.crop',
-  owner: 'p.owner_team',
-  owner_team: 'p.owner_team',
-  tile: 'p.primary_tile',
-  primary_tile: 'p.primary_tile',
-  group: 'p.group_id::text',
-  group_id: 'p.group_id::text',
-};
-
-function selectorSql(
-  selector: ParcelSelector,
-  first: number,
-  options: { requireSelection?: boolean } = {},
-): { sql: string; values: unknown[] } {
-  const conditions: string[] = [];
-  const values: unknown[] = [];
-  const param = (value: unknown) => {
-    values.push(value);
-    return `$${first + values.length - 1}`;
-  };
-  if (selector.ids) conditions.push(`p.id = ANY(${param(selector.ids)}::bigint[])`);
-  if (selector.externalIds) {
-    conditions.push(
-      `p.source = ${param(selector.source ?? DEFAULT_PARCEL_SOURCE)}`,
-      `p.external_id = ANY(${param(selector.externalIds)}::text[])`,
-    );
-  } else if (selector.source !== undefined) {
-    conditions.push(`p.source = ${param(selector.source)}`);
-  }
-  if (selector.bbox) {
-    const [minLon, minLat, maxLon, maxLat] = selector.bbox.map((v) => param(v));
-    conditions.push(
-      `ST_Intersects(p.geom, ST_MakeEnvelope(${minLon}, ${minLat}, ${maxLon}, ${maxLat}, 4326))`,
-    );
-  }
-  if (selector.within) {
-    conditions.push(
-      `ST_CoveredBy(p.geom, ST_UnaryUnion(ST_MakeValid(ST_SetSRID(ST_GeomFromGeoJSON(${param(JSON.stringify(selector.within))}), 4326))))`,
-    );
-  }
-  for (const filter of selector.where ?? []) {
-    const attribute = filter.field.startsWith('attributes.')
-      ? filter.field.slice('attributes.'.length)
-      : undefined;
-    const column =
-      (attribute === undefined ? FILTER_COLUMNS[filter.field] : undefined) ??
-      `(p.attributes ->> ${param(attribute ?? filter.field)})`;
-    if (filter.op === '=') conditions.push(`${column} = ${param(filter.value)}`);
-    else if (filter.op === '!=')
-      conditions.push(`${column} IS DISTINCT FROM ${param(filter.value)}`);
-    else
-      conditions.push(`${column} ILIKE ${param(`%${filter.value.replace(/[\\%_]/g, '\\$&')}%`)}`);
-  }
-  if (conditions.length === 0 && options.requireSelection !== false) {
-    throw new BadInputError(
-      'no parcels selected; give ids, externalIds (with their source), a source, a bbox, an area or attribute conditions',
-      { code: 'PARCEL_SELECTOR_EMPTY' },
-    );
-  }
-  if (selector.watched !== undefined) conditions.push(`p.watched = ${param(selector.watched)}`);
-  return { sql: conditions.length > 0 ? conditions.join(' AND ') : 'true', values };
-}
-
-/**
  * Starts (`watched` true) or stops watching the selected parcels; only watched parcels are
- * computed. Returns how many parcels changed; their groups' watched counts follow.
+ * computed. Returns how many parcels changed; their groups' watched counts follow. A selector
+ * naming no parcels by itself (nothing, or only `watched`) is refused.
  */
 export async function watchParcels(
   db: Database,
   selector: ParcelSelector,
   watched: boolean,
+  options: WatchOptions = {},
 ): Promise<number> {
-  const where = selectorSql(selector, 2);
+  requireSelection(selector);
+  const params = new SqlParams([watched]);
+  const where = allOf(selectorConditions(selector, params));
   return inTransaction(db.pool, async (client) => {
     await lockParcelGroups(client);
     // Aggregated in SQL: a selection can be millions of parcels, their groups a few hundred.
     const changed = await client.query<{ n: number; groups: string[] }>(
       `WITH changed AS (
          UPDATE parcels p SET watched = $1, updated_at = now()
-          WHERE ${where.sql} AND p.watched <> $1
+          WHERE ${where} AND p.watched <> $1
           RETURNING p.group_id)
        SELECT count(*)::int AS n,
               COALESCE(array_agg(DISTINCT group_id) FILTER (WHERE group_id IS NOT NULL), '{}') AS groups
          FROM changed`,
-      [watched, ...where.values],
+      params.values,
     );
     await refreshWatchedCounts(client, changed.rows[0].groups.map(Number));
+    if (options.audit) {
+      const { details, ...entry } = options.audit;
+      await recordAudit(client, { ...entry, details: { ...details, changed: changed.rows[0].n } });
+    }
     return changed.rows[0].n;
   });
 }
 
+export interface WatchOptions {
+  /** Recorded in the audit log in the same transaction, with the count of parcels changed. */
+  audit?: AuditEntry;
+}
+
 /** How many parcels the selector matches (no selection: all of them). */
 export async function countParcels(db: Database, selector: ParcelSelector): Promise<number> {
-  const where = selectorSql(selector, 1, { requireSelection: false });
+  const params = new SqlParams();
+  const where = allOf(selectorConditions(selector, params));
   const rows = await db.pool.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM parcels p WHERE ${where.sql}`,
-    where.values,
+    `SELECT count(*)::int AS n FROM parcels p WHERE ${where}`,
+    params.values,
   );
   return rows.rows[0].n;
 }
@@ -405,7 +328,12 @@ export async function listParcels(
   selector: ParcelSelector,
   options: ListParcelsOptions = {},
 ): Promise<ParcelListing[]> {
-  const where = selectorSql(selector, 4, { requireSelection: false });
+  const params = new SqlParams([
+    options.withGeometry === true,
+    options.afterId ?? 0,
+    options.limit ?? DEFAULT_PAGE_PARCELS,
+  ]);
+  const where = allOf(selectorConditions(selector, params));
   const rows = await db.pool.query<{
     id: string;
     source: string;
@@ -425,14 +353,9 @@ export async function listParcels(
             p.group_id, p.watched, p.geometry_repaired, p.attributes,
             CASE WHEN $1 THEN ST_AsGeoJSON(p.geom, 9) END AS geometry
        FROM parcels p
-      WHERE p.id > $2 AND ${where.sql}
+      WHERE p.id > $2 AND ${where}
       ORDER BY p.id LIMIT $3`,
-    [
-      options.withGeometry === true,
-      options.afterId ?? 0,
-      options.limit ?? DEFAULT_PAGE_PARCELS,
-      ...where.values,
-    ],
+    params.values,
   );
   return rows.rows.map((r) => ({
     id: Number(r.id),
@@ -468,6 +391,22 @@ export async function unknownExternalIds(
   return { ids: rows.rows.map((r) => r.external_id), count: rows.rows[0]?.total ?? 0 };
 }
 
+/** Of these database ids, those no parcel has: the first `limit` and how many. */
+export async function unknownParcelIds(
+  db: Database,
+  ids: readonly number[],
+  limit = MAX_NAMED_PROBLEMS,
+): Promise<{ ids: number[]; count: number }> {
+  const rows = await db.pool.query<{ id: string; total: number }>(
+    `SELECT t.id, (count(*) OVER ())::int AS total
+       FROM unnest($1::bigint[]) WITH ORDINALITY AS t(id, ord)
+      WHERE NOT EXISTS (SELECT 1 FROM parcels p WHERE p.id = t.id)
+      ORDER BY t.ord LIMIT $2`,
+    [ids, limit],
+  );
+  return { ids: rows.rows.map((r) => Number(r.id)), count: rows.rows[0]?.total ?? 0 };
+}
+
 /** The sources parcels came from, sorted. */
 export async function parcelSources(db: Database): Promise<string[]> {
   const rows = await db.pool.query<{ source: string }>(
@@ -478,15 +417,18 @@ export async function parcelSources(db: Database): Promise<string[]> {
 
 /**
  * Deletes the selected parcels (their observations and weekly rows go with them) and refreshes
- * their groups, deleting those left empty. Returns how many parcels were deleted.
+ * their groups, deleting those left empty. Returns how many parcels were deleted. A selector
+ * naming no parcels by itself is refused.
  */
 export async function deleteParcels(db: Database, selector: ParcelSelector): Promise<number> {
-  const where = selectorSql(selector, 1);
+  requireSelection(selector);
+  const params = new SqlParams();
+  const where = allOf(selectorConditions(selector, params));
   return inTransaction(db.pool, async (client) => {
     await lockParcelGroups(client);
     const deleted = await client.query<{ group_id: string | null }>(
-      `DELETE FROM parcels p WHERE ${where.sql} RETURNING p.group_id`,
-      where.values,
+      `DELETE FROM parcels p WHERE ${where} RETURNING p.group_id`,
+      params.values,
     );
     await refreshGroups(
       client,

@@ -123,7 +123,7 @@ async function dropPartitionIfArchived(client: PoolClient, partition: string): P
     [partition],
   );
   if (!found.rows[0]?.ok) return 0;
-  const table = `"${partition}"`;
+  const table = `"${partition.replace(/"/g, '""')}"`;
   await client.query('SAVEPOINT purge_drop_partition');
   try {
     await client.query(`SET LOCAL lock_timeout = '${DROP_LOCK_TIMEOUT}'`);

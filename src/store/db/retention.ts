@@ -41,12 +41,14 @@ export function cutoffParams(cutoffs: ObservationCutoffs): [string[], string[], 
 }
 
 /**
- * Retention days set per dataset whose name is an index (`datasets.retention_days` of `ndvi`,
- * `ndmi`, …): they override the policy for that index's observations.
+ * Retention days set per observations dataset, named after its index (`datasets.retention_days` of
+ * `ndvi`, `ndmi`, …): they override the policy for that index's observations. The weekly table and
+ * the archive are not purged, whatever their row says.
  */
 export async function datasetRetentionDays(db: Database): Promise<Record<string, number>> {
   const rows = await db.pool.query<{ name: string; retention_days: number }>(
-    'SELECT name, retention_days FROM datasets WHERE retention_days IS NOT NULL ORDER BY name',
+    `SELECT name, retention_days FROM datasets
+      WHERE retention_days IS NOT NULL AND kind = 'observations' ORDER BY name`,
   );
   return Object.fromEntries(rows.rows.map((r) => [r.name, r.retention_days]));
 }

@@ -21,7 +21,7 @@ export async function schemaStatus(pool: Pool, schema: string): Promise<SchemaSt
   const applied = table.rows[0]?.ok
     ? (
         await pool.query<{ tag: string }>(
-          `SELECT tag FROM "${schema}".schema_migrations ORDER BY tag`,
+          `SELECT tag FROM "${schema.replace(/"/g, '""')}".schema_migrations ORDER BY tag`,
         )
       ).rows.map((r) => r.tag)
     : [];

@@ -2,17 +2,19 @@ import type { Pool, PoolClient } from 'pg';
 
 /**
  * Runs `work` in one transaction on one pooled connection: committed when it resolves, rolled
- * back when it throws (the error is rethrown unchanged).
+ * back when it throws (the error is rethrown unchanged). `begin` opens it (e.g. a read-only
+ * transaction that sets a role).
  */
 export async function inTransaction<T>(
   pool: Pool,
   work: (client: PoolClient) => Promise<T>,
+  begin = 'BEGIN',
 ): Promise<T> {
   const client = await pool.connect();
   // A connection whose rollback failed is broken: destroy it rather than return it to the pool.
   let broken: Error | undefined;
   try {
-    await client.query('BEGIN');
+    await client.query(begin);
     const result = await work(client);
     await client.query('COMMIT');
     return result;

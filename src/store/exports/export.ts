@@ -1,11 +1,11 @@
 import { codeVersion } from '../../version';
 import type { Database } from '../db/database';
 import { csvChunks } from './csv';
-import { type LatestQuery, latestGeoJsonChunks } from './latest';
+import { countLatestFeatures, type LatestQuery, latestGeoJsonChunks } from './latest';
 import { parquetChunks } from './parquet';
 import type { SeriesSelection } from './selection';
 import { OBSERVATION_COLUMNS, type SeriesRow, WEEKLY_COLUMNS } from './series-columns';
-import { EXPORT_BATCH_ROWS, seriesBatches } from './series-reads';
+import { countSeriesRows, EXPORT_BATCH_ROWS, seriesBatches } from './series-reads';
 
 /**
  * One entry point for every export, used by `parcelwatch export` and the API alike: series as CSV
@@ -67,6 +67,16 @@ export async function* exportChunks(
       'parcelwatch.version': codeVersion(),
     },
   });
+}
+
+/**
+ * How many rows (features for GeoJSON) the export holds, counted with the conditions its pages
+ * use: the total of a progress bar. Rows written meanwhile can make the export differ slightly.
+ */
+export async function countExportRows(db: Database, request: ExportRequest): Promise<number> {
+  return request.format === 'geojson'
+    ? countLatestFeatures(db, request.latest)
+    : countSeriesRows(db, { selection: request.selection });
 }
 
 async function* counted(

@@ -1,5 +1,6 @@
 import type { Database } from '../db/database';
-import { allOf, type ParcelFilter, parcelConditions, SqlParams, type TimeRange } from './selection';
+import { allOf, type ParcelSelector, SqlParams, selectorConditions } from '../db/parcel-selector';
+import type { TimeRange } from './selection';
 
 /**
  * The latest `ok` value of one index per parcel, as GeoJSON features: what the map colours and
@@ -8,7 +9,7 @@ import { allOf, type ParcelFilter, parcelConditions, SqlParams, type TimeRange }
  */
 
 export interface LatestQuery {
-  parcels: ParcelFilter;
+  parcels: ParcelSelector;
   index: string;
   /** Only observations in this range count (its end: "as of"). */
   time: TimeRange;
@@ -52,7 +53,7 @@ export async function readLatestFeatures(
   if (query.time.from)
     observed.push(`o.acquired_at >= ${params.add(query.time.from)}::timestamptz`);
   if (query.time.to) observed.push(`o.acquired_at < ${params.add(query.time.to)}::timestamptz`);
-  const where = parcelConditions(query.parcels, params);
+  const where = selectorConditions(query.parcels, params);
   if (page.afterId !== undefined) where.push(`p.id > ${params.add(page.afterId)}::bigint`);
   const limit = params.add(page.limit + 1);
   const result = await db.pool.query<{ id: string; feature: string }>(
@@ -81,6 +82,16 @@ export async function readLatestFeatures(
     features: rows.map((r) => r.feature),
     next: result.rows.length > page.limit ? Number(rows.at(-1)?.id) : undefined,
   };
+}
+
+/** How many features the query gives: one per selected parcel, with or without a value. */
+export async function countLatestFeatures(db: Database, query: LatestQuery): Promise<number> {
+  const params = new SqlParams();
+  const result = await db.pool.query<{ n: string }>(
+    `SELECT count(*) AS n FROM parcels p WHERE ${allOf(selectorConditions(query.parcels, params))}`,
+    params.values,
+  );
+  return Number(result.rows[0]?.n ?? 0);
 }
 
 /** The opening of a FeatureCollection of latest values (foreign member `index` names the index). */

@@ -1,6 +1,6 @@
 import type { ParcelGeometry } from '../../core/geo/types';
 import type { Database } from '../db/database';
-import { allOf, type ParcelFilter, parcelConditions, SqlParams } from './selection';
+import { allOf, type ParcelSelector, SqlParams, selectorConditions } from '../db/parcel-selector';
 
 /** Parcels as the API lists and shows them: pages by id, one parcel by id or by source and external id. */
 
@@ -44,14 +44,14 @@ const SUMMARY_COLUMNS = `p.id, p.source, p.external_id, p.name, p.crop, p.owner_
 /** Coordinate digits of geometries given back: as stored (doubles from the parcel files). */
 const GEOMETRY_DIGITS = 15;
 
-/** One page of the filter's parcels, by id; `withGeometry` adds each geometry. */
+/** One page of the selected parcels (no criterion: all), by id; `withGeometry` adds each geometry. */
 export async function listParcels<G extends boolean>(
   db: Database,
-  filter: ParcelFilter,
+  selector: ParcelSelector,
   page: { afterId?: number; limit: number; withGeometry: G },
 ): Promise<ParcelPage<G extends true ? ParcelDetail : ParcelSummary>> {
   const params = new SqlParams();
-  const where = parcelConditions(filter, params);
+  const where = selectorConditions(selector, params);
   if (page.afterId !== undefined) where.push(`p.id > ${params.add(page.afterId)}::bigint`);
   const geometry = page.withGeometry
     ? `, ST_AsGeoJSON(p.geom, ${GEOMETRY_DIGITS}) AS geometry`

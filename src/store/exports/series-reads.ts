@@ -1,6 +1,8 @@
 import { formatIsoWeek, isoWeekOf } from '../../core/time/iso-week';
 import type { Database } from '../db/database';
-import { allOf, parcelConditions, type SeriesSelection, SqlParams } from './selection';
+import type { StoredObservationColumns } from '../db/observations-repo';
+import { allOf, SqlParams, selectorConditions } from '../db/parcel-selector';
+import type { SeriesSelection } from './selection';
 import type { SeriesRow } from './series-columns';
 import { weekStartBounds } from './time-bounds';
 
@@ -36,6 +38,25 @@ export async function readSeriesPage(db: Database, query: SeriesPageQuery): Prom
   return query.selection.kind === 'weekly' ? weeklyPage(db, query) : observationPage(db, query);
 }
 
+/**
+ * How many rows the selection holds: what `readSeriesPage` pages through, counted with the same
+ * conditions (e.g. the total of an export's progress).
+ */
+export async function countSeriesRows(
+  db: Database,
+  query: Pick<SeriesPageQuery, 'selection' | 'statuses'>,
+): Promise<number> {
+  const params = new SqlParams();
+  const sql =
+    query.selection.kind === 'weekly'
+      ? `SELECT count(*) AS n FROM parcel_weekly w JOIN parcels p ON p.id = w.parcel_id
+          WHERE ${allOf(weeklyConditions(query.selection, params))}`
+      : `SELECT count(*) AS n FROM parcel_observations o JOIN parcels p ON p.id = o.parcel_id
+          WHERE ${allOf(observationConditions(query, params))}`;
+  const result = await db.pool.query<{ n: string }>(sql, params.values);
+  return Number(result.rows[0]?.n ?? 0);
+}
+
 /** Every row of the selection, page by page (each page one array, in key order). */
 export async function* seriesBatches(
   db: Database,
@@ -50,41 +71,32 @@ export async function* seriesBatches(
   } while (after);
 }
 
-interface ObservationRecord {
+interface ObservationRecord extends StoredObservationColumns {
   parcel_id: string;
   source: string;
   external_id: string;
-  index_name: string;
-  acquired_at: Date;
   acquired_key: string;
-  scene_id: string;
-  mean: number | null;
-  median: number | null;
-  std: number | null;
-  min: number | null;
-  max: number | null;
-  p10: number | null;
-  p90: number | null;
-  valid_pixels: number;
-  total_pixels: number;
-  valid_fraction: number;
-  status: string;
-  flags: string[];
-  algorithm_version: string;
-  run_id: string | null;
-  computed_at: Date;
 }
 
-async function observationPage(db: Database, query: SeriesPageQuery): Promise<SeriesPage> {
+/** Conditions on `parcel_observations o JOIN parcels p` selecting the query's observations. */
+function observationConditions(
+  query: Pick<SeriesPageQuery, 'selection' | 'statuses'>,
+  params: SqlParams,
+): string[] {
   const { selection } = query;
-  const params = new SqlParams();
-  const where = parcelConditions(selection.parcels, params);
+  const where = selectorConditions(selection.parcels, params);
   if (selection.indices) where.push(`o.index_name = ANY(${params.add(selection.indices)}::text[])`);
   if (selection.time.from)
     where.push(`o.acquired_at >= ${params.add(selection.time.from)}::timestamptz`);
   if (selection.time.to)
     where.push(`o.acquired_at < ${params.add(selection.time.to)}::timestamptz`);
   if (query.statuses) where.push(`o.status = ANY(${params.add(query.statuses)}::text[])`);
+  return where;
+}
+
+async function observationPage(db: Database, query: SeriesPageQuery): Promise<SeriesPage> {
+  const params = new SqlParams();
+  const where = observationConditions(query, params);
   if (query.after) {
     const [id, index, time] = query.after;
     where.push(
@@ -154,14 +166,19 @@ interface WeeklyRecord {
   updated_at: Date;
 }
 
-async function weeklyPage(db: Database, query: SeriesPageQuery): Promise<SeriesPage> {
-  const { selection } = query;
-  const params = new SqlParams();
-  const where = parcelConditions(selection.parcels, params);
+/** Conditions on `parcel_weekly w JOIN parcels p` selecting the weeks that meet the selection. */
+function weeklyConditions(selection: SeriesSelection, params: SqlParams): string[] {
+  const where = selectorConditions(selection.parcels, params);
   if (selection.indices) where.push(`w.index_name = ANY(${params.add(selection.indices)}::text[])`);
   const weeks = weekStartBounds(selection.time);
   if (weeks.first) where.push(`w.week_start >= ${params.add(weeks.first)}::date`);
   if (weeks.last) where.push(`w.week_start <= ${params.add(weeks.last)}::date`);
+  return where;
+}
+
+async function weeklyPage(db: Database, query: SeriesPageQuery): Promise<SeriesPage> {
+  const params = new SqlParams();
+  const where = weeklyConditions(query.selection, params);
   if (query.after) {
     const [id, index, monday] = query.after;
     where.push(

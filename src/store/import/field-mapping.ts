@@ -1,11 +1,18 @@
 import { BadInputError } from '../../core/errors';
 import { ID_FIELD_GUESSES } from '../../core/geo/parcel-geojson';
 import type { FeatureReader, SourceFeature } from './feature-reader';
+import {
+  choosePersonalFields,
+  type PersonalField,
+  type PersonalValues,
+  personalValues,
+} from './personal-fields';
 
 /**
  * Which attribute of the file becomes the parcel's external id, name, crop and owner team: the
- * options when given, else the first known name present (case-insensitive), else nothing. Every
- * other attribute is kept in `attributes`.
+ * options when given, else the first known name present (case-insensitive), else nothing. Personal
+ * data (see personal-fields.ts) goes apart, never into `attributes`; every other attribute is kept
+ * in `attributes`.
  */
 
 /** Id attributes tried after those `parcelwatch compute` tries. */
@@ -31,6 +38,8 @@ export interface FieldMappingOptions {
   nameField?: string;
   cropField?: string;
   ownerField?: string;
+  /** Attributes holding personal data, besides those recognised by name (`--personal-fields`). */
+  personalFields?: string[];
 }
 
 /** Where external ids come from: an attribute, the file's feature id, or the row number. */
@@ -44,6 +53,8 @@ export interface FieldMapping {
   name: string | undefined;
   crop: string | undefined;
   owner: string | undefined;
+  /** Attributes holding personal data: stored apart (`parcel_personal_data`), never in `attributes`. */
+  personal: PersonalField[];
   /** `option` when the user said, `guess` otherwise. */
   chosenBy: Record<'id' | 'name' | 'crop' | 'owner', 'option' | 'guess'>;
 }
@@ -69,13 +80,36 @@ export function chooseFieldMapping(
     return undefined;
   };
 
+  const namedPersonal = (options.personalFields ?? []).map(
+    (f) => explicit('--personal-fields', f)!,
+  );
+  const personalGiven = new Set(namedPersonal);
+  for (const [option, value] of [
+    ['--id-field', options.idField],
+    ['--name-field', options.nameField],
+    ['--crop-field', options.cropField],
+    ['--owner-field', options.ownerField],
+  ] as const) {
+    if (value !== undefined && personalGiven.has(value)) {
+      throw new BadInputError(
+        `${reader.describe}: attribute "${value}" is given both as ${option} and in --personal-fields; personal data is kept apart from parcel fields — drop it from one of them`,
+        { code: 'IMPORT_FIELD_CONFLICT' },
+      );
+    }
+  }
+  // A field named personal is never guessed for another role.
+  const guessParcelField = (names: readonly string[]) => {
+    const found = guess(names);
+    return found !== undefined && personalGiven.has(found) ? undefined : found;
+  };
+
   let id: IdSource;
   if (options.idField !== undefined && options.idField === featureIdName) {
     id = { kind: 'feature-id', field: featureIdName };
   } else if (options.idField !== undefined) {
     id = { kind: 'field', field: explicit('--id-field', options.idField)! };
   } else {
-    const field = guess([...ID_FIELD_GUESSES, ...MORE_ID_GUESSES]);
+    const field = guessParcelField([...ID_FIELD_GUESSES, ...MORE_ID_GUESSES]);
     id =
       field !== undefined
         ? { kind: 'field', field }
@@ -84,11 +118,17 @@ export function chooseFieldMapping(
           : { kind: 'row-number' };
   }
   const by = (value: string | undefined) => (value === undefined ? 'guess' : 'option');
+  const name = explicit('--name-field', options.nameField) ?? guessParcelField(NAME_GUESSES);
+  const crop = explicit('--crop-field', options.cropField) ?? guessParcelField(CROP_GUESSES);
+  const owner = explicit('--owner-field', options.ownerField) ?? guessParcelField(OWNER_GUESSES);
+  const parcelFields = new Set([name, crop, owner, id.kind === 'field' ? id.field : undefined]);
+  parcelFields.delete(undefined);
   return {
     id,
-    name: explicit('--name-field', options.nameField) ?? guess(NAME_GUESSES),
-    crop: explicit('--crop-field', options.cropField) ?? guess(CROP_GUESSES),
-    owner: explicit('--owner-field', options.ownerField) ?? guess(OWNER_GUESSES),
+    name,
+    crop,
+    owner,
+    personal: choosePersonalFields(fields, namedPersonal, parcelFields as Set<string>),
     chosenBy: {
       id: by(options.idField),
       name: by(options.nameField),
@@ -110,7 +150,19 @@ export function describeFieldMapping(mapping: FieldMapping): Record<string, stri
       : mapping.id.kind === 'feature-id'
         ? `the file's feature id "${mapping.id.field}" (${how('id')})`
         : 'the row number (no id attribute found; pass --id-field so re-imports of an edited file match)';
-  return { id, name: field('name'), crop: field('crop'), owner: field('owner') };
+  const described: Record<string, string> = {
+    id,
+    name: field('name'),
+    crop: field('crop'),
+    owner: field('owner'),
+  };
+  // Names only, never values: the summary goes to terminals and logs.
+  if (mapping.personal.length > 0) {
+    described.personal = mapping.personal
+      .map((p) => `"${p.field}" (${p.chosenBy === 'option' ? 'given' : 'recognised'})`)
+      .join(', ');
+  }
+  return described;
 }
 
 /** A feature's parcel attributes, or why it has no usable id. */
@@ -120,6 +172,8 @@ export interface MappedAttributes {
   crop: string | null;
   ownerTeam: string | null;
   attributes: Record<string, unknown>;
+  /** Present when the file has personal fields (see FieldMapping.personal). */
+  personal?: PersonalValues;
 }
 
 export function mapAttributes(feature: SourceFeature, mapping: FieldMapping): MappedAttributes {
@@ -132,6 +186,8 @@ export function mapAttributes(feature: SourceFeature, mapping: FieldMapping): Ma
         : feature.row;
   const mapped = new Set<string | undefined>([mapping.name, mapping.crop, mapping.owner]);
   if (mapping.id.kind === 'field') mapped.add(mapping.id.field);
+  for (const p of mapping.personal) mapped.add(p.field);
+  const personal = personalValues(props, mapping.personal);
   const attributes: Record<string, unknown> = {};
   for (const key of Object.keys(props)) {
     if (!mapped.has(key) && props[key] !== undefined) attributes[key] = props[key];
@@ -142,6 +198,7 @@ export function mapAttributes(feature: SourceFeature, mapping: FieldMapping): Ma
     crop: text(mapping.crop === undefined ? null : props[mapping.crop]),
     ownerTeam: text(mapping.owner === undefined ? null : props[mapping.owner]),
     attributes,
+    ...(personal && { personal }),
   };
 }
 

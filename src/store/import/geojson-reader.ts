@@ -6,6 +6,7 @@ import { parser as jsonParser } from 'stream-json/Parser';
 import { BadInputError } from '../../core/errors';
 import { type Crs, resolveCrs } from '../../core/geo/crs';
 import type { FeatureReader, ReaderOptions, SourceFeature } from './feature-reader';
+import { strictUtf8 } from './utf8-text';
 
 /**
  * A GeoJSON FeatureCollection read as a stream (stream-json tokens, one feature assembled at a
@@ -170,7 +171,9 @@ export async function openGeoJson(
       }),
     ),
   );
-  stream.pipe(parser);
+  const text = strictUtf8(name);
+  text.on('error', (error: Error) => fail(error));
+  stream.pipe(text).pipe(parser);
 
   // Read up to the first feature, so the CRS member before it and the first properties are known.
   while (queue.length === 0 && !finished && !failure) await new Promise<void>((r) => (wake = r));
@@ -224,6 +227,7 @@ export async function openGeoJson(
     progress: () => ({ done: Math.min(stream.bytesRead, size), total: size, unit: 'bytes' }),
     close: async () => {
       stream.destroy();
+      text.destroy();
       parser.destroy();
     },
   };

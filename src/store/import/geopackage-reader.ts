@@ -39,16 +39,18 @@ export async function openGeoPackage(
   sqlJs ??= initSqlJs();
   const SQL = await sqlJs;
   let db: SqliteDatabase;
+  const bytes = await readFile(file);
   try {
-    db = new SQL.Database(await readFile(file));
+    db = new SQL.Database(bytes);
     db.exec('SELECT count(*) FROM sqlite_master');
   } catch (error) {
+    // An SQLite header that SQLite then cannot read: a file cut short or damaged in transfer.
+    const damaged = bytes.subarray(0, 16).toString('latin1').startsWith('SQLite format 3');
     throw new BadInputError(
-      `${name} is not a GeoPackage (SQLite says: ${(error as Error).message})`,
-      {
-        code: 'GPKG_INVALID',
-        cause: error,
-      },
+      damaged
+        ? `${name} is a damaged or truncated GeoPackage (SQLite says: ${(error as Error).message}); copy it again, or check it with \`ogrinfo ${name}\``
+        : `${name} is not a GeoPackage (SQLite says: ${(error as Error).message})`,
+      { code: damaged ? 'GPKG_DAMAGED' : 'GPKG_INVALID', cause: error },
     );
   }
   try {

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { BadInputError } from '../../core/errors';
+import { recordAudit } from '../db/audit-log';
 import type { Database } from '../db/database';
 import {
   type AssignGroupsResult,
@@ -26,6 +27,7 @@ import {
   stageBatch,
   stagedExtent,
 } from './staging';
+import { upsertStagedPersonalData } from './upsert-personal-data';
 import { upsertStagedRange } from './upsert-staged';
 
 /**
@@ -65,6 +67,8 @@ export interface ImportOptions extends ReaderOptions, FieldMappingOptions {
   repair?: boolean;
   /** Do everything, report the counts, then roll back. */
   dryRun?: boolean;
+  /** Who imports: a real import is recorded in the audit log, in the import's transaction. */
+  actor?: string;
   /** Bring parcel groups up to date after the import. @default true */
   assignGroups?: boolean;
   /** Most parcels per group (PARCELWATCH_GROUP_MAX_PARCELS). */
@@ -90,6 +94,8 @@ export interface ImportSummary {
   /** Parcels whose geometry changed and were given a group again. */
   regrouped: number;
   groups: AssignGroupsResult | undefined;
+  /** Personal data kept apart (`parcel_personal_data`); absent when the file has no personal field. */
+  personalData?: { fields: string[]; stored: number; cleared: number };
   dryRun: boolean;
   seconds: number;
   warnings: string[];
@@ -128,6 +134,13 @@ export async function importParcels(
       seconds: 0,
       warnings: mapping.id.kind === 'row-number' ? [ROW_NUMBER_IDS_WARNING] : [],
     };
+    if (mapping.personal.length > 0) {
+      summary.personalData = {
+        fields: mapping.personal.map((p) => p.field),
+        stored: 0,
+        cleared: 0,
+      };
+    }
     const report = (phase: ImportPhase, position: ReadProgress) =>
       options.onProgress?.({ phase, read: summary.read, position });
 
@@ -198,10 +211,35 @@ export async function importParcels(
         summary.unchanged += counts.unchanged;
         summary.regrouped += counts.regroup;
         leftGroups.push(...counts.leftGroups);
+        if (summary.personalData) {
+          const personal = await upsertStagedPersonalData(
+            client,
+            source,
+            from,
+            from + UPSERT_RANGE_ROWS - 1,
+          );
+          summary.personalData.stored += personal.stored;
+          summary.personalData.cleared += personal.cleared;
+        }
         written += counts.inserted + counts.updated + counts.unchanged;
         report('writing', { done: written, total: staged.rows, unit: 'features' });
       }
       await refreshGroups(client, leftGroups);
+      if (options.actor && !options.dryRun) {
+        await recordAudit(client, {
+          actor: options.actor,
+          action: 'parcels.import',
+          target: `source:${source}`,
+          details: {
+            file: reader.describe,
+            read: summary.read,
+            inserted: summary.inserted,
+            updated: summary.updated,
+            unchanged: summary.unchanged,
+            repaired: summary.repaired,
+          },
+        });
+      }
       await client.query(options.dryRun ? 'ROLLBACK' : 'COMMIT');
     } catch (error) {
       await client.query('ROLLBACK').catch((rollbackError: Error) => {

@@ -25,7 +25,27 @@ export async function openParcelFile(
       code: 'PARCELS_FILE_MISSING',
     });
   }
-  const format = BY_EXTENSION[path.extname(file).toLowerCase()] ?? (await sniffFormat(file));
+  if (found.size === 0) {
+    throw new BadInputError(`${path.basename(file)} is empty (0 bytes); nothing to import`, {
+      code: 'PARCELS_FILE_EMPTY',
+    });
+  }
+  const byExtension = BY_EXTENSION[path.extname(file).toLowerCase()];
+  const sniffed = await sniffFormat(file);
+  // A file whose bytes say another format than its name would fail deep in the wrong reader.
+  if (byExtension && sniffed && sniffed !== byExtension) {
+    throw new BadInputError(
+      `${path.basename(file)} is named like ${FORMAT_NAMES[byExtension]} but holds ${FORMAT_NAMES[sniffed]}; rename it (${EXTENSION_OF[sniffed]}) or give the right file`,
+      { code: 'PARCELS_EXTENSION_MISMATCH' },
+    );
+  }
+  const format = byExtension ?? sniffed;
+  if (format === undefined) {
+    throw new BadInputError(
+      `${path.basename(file)} is neither GeoJSON, GeoPackage nor a zipped Shapefile; convert it with ogr2ogr (e.g. \`ogr2ogr -f GPKG parcels.gpkg ${path.basename(file)}\`)`,
+      { code: 'PARCELS_FORMAT_UNKNOWN' },
+    );
+  }
   switch (format) {
     case 'geojson':
       return openGeoJson(file, options);
@@ -36,7 +56,19 @@ export async function openParcelFile(
   }
 }
 
-async function sniffFormat(file: string): Promise<ParcelFileFormat> {
+const FORMAT_NAMES: Record<ParcelFileFormat, string> = {
+  geojson: 'GeoJSON',
+  geopackage: 'a GeoPackage',
+  shapefile: 'a zipped Shapefile',
+};
+const EXTENSION_OF: Record<ParcelFileFormat, string> = {
+  geojson: '.geojson',
+  geopackage: '.gpkg',
+  shapefile: '.zip',
+};
+
+/** The format the first bytes show, or undefined when they show none we read. */
+async function sniffFormat(file: string): Promise<ParcelFileFormat | undefined> {
   let head: Buffer;
   try {
     const handle = await open(file, 'r');
@@ -55,9 +87,7 @@ async function sniffFormat(file: string): Promise<ParcelFileFormat> {
   }
   if (head.toString('latin1').startsWith('SQLite format 3')) return 'geopackage';
   if (head[0] === 0x50 && head[1] === 0x4b) return 'shapefile';
-  if (/^\s*[{[]/.test(head.toString('utf8'))) return 'geojson';
-  throw new BadInputError(
-    `${path.basename(file)} is neither GeoJSON, GeoPackage nor a zipped Shapefile; convert it with ogr2ogr (e.g. \`ogr2ogr -f GPKG parcels.gpkg ${path.basename(file)}\`)`,
-    { code: 'PARCELS_FORMAT_UNKNOWN' },
-  );
+  // A UTF-8 byte order mark may precede the JSON.
+  if (/^\uFEFF?\s*[{[]/.test(head.toString('utf8'))) return 'geojson';
+  return undefined;
 }

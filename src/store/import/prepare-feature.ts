@@ -16,6 +16,12 @@ import type { RowProblem } from './problems';
 /** A parcel spanning more than this in longitude or latitude is not a field (≈ 111 km north–south). */
 export const MAX_PARCEL_EXTENT_DEGREES = 1;
 
+/**
+ * Field boundaries digitised at centimetre precision stay in the thousands of vertices; a polygon
+ * beyond this is a generated or broken shape that would slow every run that rasterises it.
+ */
+export const MAX_PARCEL_VERTICES = 100_000;
+
 /** A row as the staging table takes it. */
 export interface StagedParcel {
   row: number;
@@ -28,6 +34,10 @@ export interface StagedParcel {
   tile: string;
   /** JSON text of the other attributes. */
   attributes: string;
+  /** The data subject's name, from the personal name fields (see personal-fields.ts). */
+  holderName: string | null;
+  /** JSON text of the personal fields (`{}` when this row has none); null when the file has none. */
+  personal: string | null;
 }
 
 export type Prepared = { parcel: StagedParcel } | { problem: RowProblem };
@@ -48,6 +58,12 @@ export function prepareFeature(feature: SourceFeature, mapping: FieldMapping, cr
   }
   if (feature.geometry === null || feature.geometry === undefined) {
     return reject('has no geometry');
+  }
+  const vertices = vertexCount(feature.geometry);
+  if (vertices > MAX_PARCEL_VERTICES) {
+    return reject(
+      `has ${vertices.toLocaleString('en')} vertices, more than the ${MAX_PARCEL_VERTICES.toLocaleString('en')} a parcel may have; simplify it (e.g. \`ogr2ogr -simplify 0.5\`) or check how it was made`,
+    );
   }
   const structural = validateGeometry(feature.geometry, { geographic: crs.geographic });
   if (structural.length > 0) {
@@ -84,10 +100,25 @@ export function prepareFeature(feature: SourceFeature, mapping: FieldMapping, cr
       geojson: JSON.stringify(geometry),
       tile,
       attributes: JSON.stringify(mapped.attributes),
+      holderName: mapped.personal?.holderName ?? null,
+      personal: mapped.personal ? JSON.stringify(mapped.personal.fields) : null,
     },
   };
 }
 
 function round(degrees: number): string {
   return degrees.toFixed(2);
+}
+
+/** Positions of a Polygon or MultiPolygon (0 for anything else; validation names the problem). */
+function vertexCount(geometry: unknown): number {
+  const { type, coordinates } = geometry as { type?: unknown; coordinates?: unknown };
+  if (!Array.isArray(coordinates)) return 0;
+  const polygons = type === 'MultiPolygon' ? coordinates : type === 'Polygon' ? [coordinates] : [];
+  let count = 0;
+  for (const polygon of polygons) {
+    if (!Array.isArray(polygon)) continue;
+    for (const ring of polygon) if (Array.isArray(ring)) count += ring.length;
+  }
+  return count;
 }

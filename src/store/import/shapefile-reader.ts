@@ -56,6 +56,8 @@ export async function openShapefileParcels(
     for (const [ext, source] of parts) await symlink(path.resolve(source), `${base}${ext}`);
     const { crs, origin } = await shapefileCrs(name, layer, parts.get('.prj'), options.srs);
     const encoding = await dbfEncoding(name, parts.get('.cpg'), options.encoding);
+    const utf8 = new TextDecoder(encoding).encoding === 'utf-8';
+    const encodingOrigin = options.encoding !== undefined ? '--encoding says' : 'the .cpg says';
     const dbf = parts.get('.dbf');
     const total = dbf ? await dbfRecordCount(dbf) : 0;
     const source = await openShapefile(`${base}.shp`, dbf ? `${base}.dbf` : undefined, {
@@ -76,11 +78,13 @@ export async function openShapefileParcels(
     async function* features(): AsyncGenerator<SourceFeature> {
       for (let next = first; !next.done; next = await readNext()) {
         done++;
+        const properties = { ...(next.value.properties ?? {}) };
         yield {
           row: done,
           featureId: undefined,
-          properties: { ...(next.value.properties ?? {}) },
+          properties,
           geometry: next.value.geometry ?? null,
+          problem: utf8 ? notUtf8(properties, encodingOrigin) : undefined,
         };
       }
     }
@@ -205,6 +209,19 @@ async function dbfEncoding(
     );
   }
   return label;
+}
+
+/**
+ * Why a record read as UTF-8 is not: the decoder turns bytes of another code page into U+FFFD,
+ * which would be stored as such. Undefined when every text attribute decoded cleanly.
+ */
+function notUtf8(properties: Record<string, unknown>, origin: string): string | undefined {
+  const field = Object.entries(properties).find(
+    ([, value]) => typeof value === 'string' && value.includes('\uFFFD'),
+  )?.[0];
+  return field === undefined
+    ? undefined
+    : `attribute "${field}" is not valid UTF-8 although ${origin} UTF-8; pass the DBF's real code page with --encoding (e.g. --encoding windows-1252)`;
 }
 
 /** Record count from the DBF header (bytes 4–7, little-endian), for progress. */

@@ -13,6 +13,11 @@ import { MAX_NAMED_PROBLEMS, type RowProblem } from './problems';
 
 /** Geodesic area above which a "parcel" is a data error: 10 000 ha, far beyond any single field. */
 export const MAX_PARCEL_AREA_M2 = 100_000_000;
+/**
+ * Geodesic area below which a "parcel" is a data error: 1 m² is no field, and lon/lat read as
+ * metres (a wrong --srs or `crs` member) gives shapes of about a millionth of that.
+ */
+export const MIN_PARCEL_AREA_M2 = 1;
 /** Repaired rows whose primary tile is recomputed per query. */
 const RETILE_PAGE_ROWS = 5_000;
 
@@ -27,6 +32,8 @@ export async function createStaging(client: Queryable): Promise<void> {
       geom geometry NOT NULL,
       primary_tile text NOT NULL,
       attributes jsonb NOT NULL,
+      holder_name text,
+      personal jsonb,
       repaired boolean NOT NULL DEFAULT false,
       invalid_reason text
     ) ON COMMIT DROP`);
@@ -38,11 +45,15 @@ export async function stageBatch(client: Queryable, batch: readonly StagedParcel
   try {
     await client.query(
       `INSERT INTO parcel_import_staging
-         (file_row, external_id, name, crop, owner_team, geom, primary_tile, attributes)
+         (file_row, external_id, name, crop, owner_team, geom, primary_tile, attributes,
+          holder_name, personal)
        SELECT t.file_row, t.external_id, t.name, t.crop, t.owner_team,
-              ST_Multi(ST_SetSRID(ST_GeomFromGeoJSON(t.geojson), 4326)), t.tile, t.attributes
-         FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::jsonb[])
-              AS t(file_row, external_id, name, crop, owner_team, geojson, tile, attributes)`,
+              ST_Multi(ST_SetSRID(ST_GeomFromGeoJSON(t.geojson), 4326)), t.tile, t.attributes,
+              t.holder_name, t.personal
+         FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::jsonb[],
+                     $9::text[], $10::jsonb[])
+              AS t(file_row, external_id, name, crop, owner_team, geojson, tile, attributes,
+                   holder_name, personal)`,
       [
         batch.map((p) => p.row),
         batch.map((p) => p.externalId),
@@ -52,6 +63,8 @@ export async function stageBatch(client: Queryable, batch: readonly StagedParcel
         batch.map((p) => p.geojson),
         batch.map((p) => p.tile),
         batch.map((p) => p.attributes),
+        batch.map((p) => p.holderName),
+        batch.map((p) => p.personal),
       ],
     );
   } catch (error) {
@@ -133,7 +146,7 @@ export async function repairInvalid(client: Queryable): Promise<number> {
 
 /**
  * Rows PostGIS refuses: empty (a repair that left no polygon), invalid (with ST_IsValidReason),
- * or larger than MAX_PARCEL_AREA_M2 on the spheroid. The first few and the count.
+ * or larger than MAX_PARCEL_AREA_M2 or smaller than MIN_PARCEL_AREA_M2 on the spheroid. The first few and the count.
  */
 export async function geometryProblems(
   client: Queryable,
@@ -156,10 +169,13 @@ export async function geometryProblems(
          WHEN ST_Area(geom::geography) > $1
            THEN format('is absurdly large for a parcel: %s ha (limit %s ha); check the geometry and its CRS',
                        round((ST_Area(geom::geography) / 10000)::numeric), $1 / 10000)
+         WHEN ST_Area(geom::geography) < $4
+           THEN format('is too small for a parcel: %s m² (at least %s m²); check the geometry and its CRS (--srs)',
+                       ST_Area(geom::geography)::float4, $4)
          END AS reason
        FROM parcel_import_staging) judged
      WHERE reason IS NOT NULL ORDER BY file_row LIMIT $3`,
-    [MAX_PARCEL_AREA_M2, repairing, MAX_NAMED_PROBLEMS],
+    [MAX_PARCEL_AREA_M2, repairing, MAX_NAMED_PROBLEMS, MIN_PARCEL_AREA_M2],
   );
   return {
     problems: rows.rows.map((r) => ({

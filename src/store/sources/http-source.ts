@@ -4,8 +4,8 @@
  * under load), and turns the rest into errors that say what to do.
  */
 import { BadDataError, TransientError } from '../../core/errors';
-import type { ByteSource } from '../../core/raster/source';
-import { parseRetryAfter, type RetryPolicy, retryPolicy, withRetries } from './retry';
+import { RangedSource } from './ranged-source';
+import { parseRetryAfter, type RetryPolicy } from './retry';
 
 /** Per attempt, headers and body: a 16 MiB range arrives well within it on a slow link. */
 export const DEFAULT_HTTP_TIMEOUT_MS = 60_000;
@@ -29,44 +29,28 @@ export interface HttpSourceOptions {
 const CONTENT_RANGE = /^bytes (\d+)-(\d+)\/(\d+|\*)$/;
 const UNSATISFIED_RANGE = /^bytes \*\/(\d+)$/;
 
-export class HttpSource implements ByteSource {
-  private knownSize: number | undefined;
-  private readonly retry: RetryPolicy;
+export class HttpSource extends RangedSource {
   private readonly timeoutMs: number;
   private readonly maxFullBodyBytes: number;
 
   constructor(
-    readonly url: string,
+    url: string,
     private readonly options: HttpSourceOptions = {},
   ) {
-    this.retry = retryPolicy(options.retry);
+    super(url, options.retry);
     this.timeoutMs = options.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS;
     this.maxFullBodyBytes = options.maxFullBodyBytes ?? DEFAULT_MAX_FULL_BODY_BYTES;
-  }
-
-  fetch(
-    offset: number,
-    length: number,
-    options: { signal?: AbortSignal } = {},
-  ): Promise<Uint8Array> {
-    if (length <= 0) return Promise.resolve(new Uint8Array(0));
-    return withRetries(
-      () => this.attempt(offset, length, options.signal),
-      this.retry,
-      options.signal,
-    );
-  }
-
-  /** Known once any response has told it (Content-Range or a full body); no extra request. */
-  async size(): Promise<number | undefined> {
-    return this.knownSize;
   }
 
   async close(): Promise<void> {
     // fetch's connection pool is global; nothing to release per source.
   }
 
-  private async attempt(offset: number, length: number, signal?: AbortSignal): Promise<Uint8Array> {
+  protected async attempt(
+    offset: number,
+    length: number,
+    signal?: AbortSignal,
+  ): Promise<Uint8Array> {
     const range = `bytes=${offset}-${offset + length - 1}`;
     const timeout = AbortSignal.timeout(this.timeoutMs);
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;

@@ -2,10 +2,12 @@
  * Byte ranges of an S3 object (`s3://bucket/key`) with GetObject + Range. The SDK retries
  * throttling, 5xx and network errors first; our retries come on top, then TransientError.
  */
+import { readFileSync } from 'node:fs';
+import { rootCertificates } from 'node:tls';
 import { GetObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { BadDataError, BadInputError, ConfigError, TransientError } from '../../core/errors';
-import type { ByteSource } from '../../core/raster/source';
-import { type RetryPolicy, retryPolicy, withRetries } from './retry';
+import { RangedSource } from './ranged-source';
+import type { RetryPolicy } from './retry';
 
 /** Region when none is configured; `followRegionRedirects` corrects it for buckets elsewhere. */
 export const DEFAULT_S3_REGION = 'us-east-1';
@@ -26,6 +28,11 @@ export interface S3ConnectionOptions {
   unsigned?: boolean;
   /** @default DEFAULT_S3_TIMEOUT_MS */
   timeoutMs?: number;
+  /**
+   * PEM file of CA certificates trusted for an https endpoint besides the system ones (a private
+   * MinIO or S3 gateway signed by an in-house CA). @default AWS_CA_BUNDLE, as the AWS CLI reads it
+   */
+  caBundle?: string;
 }
 
 export interface S3SourceOptions extends S3ConnectionOptions {
@@ -49,7 +56,11 @@ export function createS3Client(options: S3ConnectionOptions = {}): S3Client {
     forcePathStyle: options.forcePathStyle,
     followRegionRedirects: true,
     maxAttempts: SDK_MAX_ATTEMPTS,
-    requestHandler: { requestTimeout: timeoutMs, connectionTimeout: timeoutMs },
+    requestHandler: {
+      requestTimeout: timeoutMs,
+      connectionTimeout: timeoutMs,
+      ...s3TlsOptions(options.caBundle ?? process.env.AWS_CA_BUNDLE?.trim()),
+    },
     credentials: options.credentials,
   };
   if (options.unsigned) {
@@ -59,6 +70,30 @@ export function createS3Client(options: S3ConnectionOptions = {}): S3Client {
     config.credentials = { accessKeyId: '', secretAccessKey: '' };
   }
   return new S3Client(config);
+}
+
+/**
+ * The HTTPS agent options trusting `caBundle` (a PEM file) on top of Node's own CAs; none without
+ * one. An unreadable file is a ConfigError naming it, at client creation rather than first use.
+ */
+export function s3TlsOptions(caBundle: string | undefined): { httpsAgent?: { ca: string[] } } {
+  if (!caBundle) return {};
+  let pem: string;
+  try {
+    pem = readFileSync(caBundle, 'utf8');
+  } catch (error) {
+    throw new ConfigError(
+      `AWS_CA_BUNDLE=${caBundle} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); point it at a PEM file of the CA certificates that signed the S3 endpoint`,
+      { code: 'S3_TLS_INVALID', cause: error },
+    );
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new ConfigError(
+      `AWS_CA_BUNDLE=${caBundle} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`,
+      { code: 'S3_TLS_INVALID' },
+    );
+  }
+  return { httpsAgent: { ca: [...rootCertificates, pem] } };
 }
 
 /** Bucket and key of an `s3://bucket/key` URL. */
@@ -72,49 +107,30 @@ export function parseS3Url(url: string): { bucket: string; key: string } {
   return { bucket: match[1], key: decodeURIComponent(match[2]) };
 }
 
-export class S3Source implements ByteSource {
+export class S3Source extends RangedSource {
   readonly bucket: string;
   readonly key: string;
   private readonly client: S3Client;
   private readonly ownsClient: boolean;
-  private readonly retry: RetryPolicy;
   private readonly classifyError: ((error: unknown, range: string) => Error) | undefined;
-  private knownSize: number | undefined;
 
-  constructor(
-    readonly url: string,
-    options: S3SourceOptions = {},
-  ) {
+  constructor(url: string, options: S3SourceOptions = {}) {
+    super(url, options.retry);
     ({ bucket: this.bucket, key: this.key } = parseS3Url(url));
     this.ownsClient = options.client === undefined;
     this.client = options.client ?? createS3Client(options);
-    this.retry = retryPolicy(options.retry);
     this.classifyError = options.classifyError;
-  }
-
-  fetch(
-    offset: number,
-    length: number,
-    options: { signal?: AbortSignal } = {},
-  ): Promise<Uint8Array> {
-    if (length <= 0) return Promise.resolve(new Uint8Array(0));
-    return withRetries(
-      () => this.attempt(offset, length, options.signal),
-      this.retry,
-      options.signal,
-    );
-  }
-
-  /** Known once a response carried Content-Range; no extra request. */
-  async size(): Promise<number | undefined> {
-    return this.knownSize;
   }
 
   async close(): Promise<void> {
     if (this.ownsClient) this.client.destroy();
   }
 
-  private async attempt(offset: number, length: number, signal?: AbortSignal): Promise<Uint8Array> {
+  protected async attempt(
+    offset: number,
+    length: number,
+    signal?: AbortSignal,
+  ): Promise<Uint8Array> {
     const range = `bytes=${offset}-${offset + length - 1}`;
     try {
       const output = await this.client.send(

@@ -149,7 +149,7 @@ describe('database migrations (real PostgreSQL + PostGIS)', function () {
       );
       assert.deepEqual(
         datasets.rows.map((r) => r.name),
-        ['ndmi', 'ndvi', 'weekly'],
+        ['ndmi', 'ndvi', 'observations-archive', 'weekly'],
       );
       await client.query('SELECT count(*) FROM parcel_observations');
       await assert.rejects(

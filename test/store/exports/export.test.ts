@@ -2,9 +2,15 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { writeFileAtomically } from '../../../src/core/atomic-file';
+import type { Polygon } from '../../../src/core/geo/types';
 import type { Database } from '../../../src/store/db/database';
-import { type ExportRequest, exportChunks } from '../../../src/store/exports/export';
-import { writeChunksAtomically } from '../../../src/store/exports/file';
+import type { ParcelSelector } from '../../../src/store/db/parcel-selector';
+import {
+  countExportRows,
+  type ExportRequest,
+  exportChunks,
+} from '../../../src/store/exports/export';
 import { EXPORT_BATCH_ROWS } from '../../../src/store/exports/series-reads';
 import { type Seeded, seedSeries } from '../../api/seed';
 import {
@@ -317,10 +323,10 @@ describe('exports: CSV, Parquet and GeoJSON of what the database holds (real Pos
         yield Buffer.from('half a file');
         throw new Error('database went away');
       }
-      await assert.rejects(writeChunksAtomically(file, failing()), /database went away/);
+      await assert.rejects(writeFileAtomically(file, failing()), /database went away/);
       assert.equal(await readFile(file, 'utf8'), 'earlier');
       assert.deepEqual(await readdir(dir), ['out.csv']);
-      const bytes = await writeChunksAtomically(
+      const bytes = await writeFileAtomically(
         file,
         exportChunks(db, {
           format: 'csv',
@@ -334,5 +340,59 @@ describe('exports: CSV, Parquet and GeoJSON of what the database holds (real Pos
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('counts, before writing, exactly the rows and features a selection exports as CSV, Parquet and GeoJSON', async () => {
+    const [x0, y0, x1, y1] = (
+      await db.pool.query<{ x0: number; y0: number; x1: number; y1: number }>(
+        'SELECT ST_XMin(e) x0, ST_YMin(e) y0, ST_XMax(e) x1, ST_YMax(e) y1 FROM (SELECT ST_Extent(geom) e FROM parcels) s',
+      )
+    ).rows.map((r) => [r.x0, r.y0, r.x1, r.y1])[0]!;
+    // The west half of the parcels' extent, as a box and as an area.
+    const midLon = (x0 + x1) / 2;
+    const westHalf: Polygon = {
+      type: 'Polygon',
+      coordinates: [
+        [
+          [x0 - 0.01, y0 - 0.01],
+          [midLon, y0 - 0.01],
+          [midLon, y1 + 0.01],
+          [x0 - 0.01, y1 + 0.01],
+          [x0 - 0.01, y0 - 0.01],
+        ],
+      ],
+    };
+    const selectors: ParcelSelector[] = [
+      {},
+      { source: 'src-a', where: [{ field: 'crop', op: '=', value: 'wheat' }] },
+      { where: [{ field: 'farm', op: '!=', value: 'F1' }], watched: false },
+      { bbox: [x0 - 0.01, y0 - 0.01, midLon, y1 + 0.01], externalIds: ['src-b-p-2', 'src-a-p-5'] },
+      { within: westHalf, watched: true },
+      { source: 'nobody' },
+    ];
+    const counts = new Set<number>();
+    for (const parcels of selectors) {
+      const time = { from: '2024-03-20T00:00:00.000Z', to: '2024-05-01T00:00:00.000Z' };
+      const requests: ExportRequest[] = [
+        { format: 'csv', selection: { parcels, indices: ['ndvi'], time, kind: 'observations' } },
+        { format: 'parquet', selection: { parcels, time, kind: 'weekly' } },
+        { format: 'geojson', latest: { parcels, index: 'ndmi', time } },
+      ];
+      for (const request of requests) {
+        const counted = await countExportRows(db, request);
+        const bytes = await collect(db, request, { batchRows: 97 });
+        const written =
+          request.format === 'csv'
+            ? parseCsvWithPython(bytes.toString()).length
+            : request.format === 'parquet'
+              ? (await readParquet(bytes)).rows.length
+              : JSON.parse(bytes.toString()).features.length;
+        assert.equal(counted, written, `${request.format} ${JSON.stringify(parcels)}`);
+        counts.add(counted);
+      }
+    }
+    // Not one number for everything: the selections and formats give different counts.
+    assert.ok(counts.size >= 8, [...counts].join(', '));
+    assert.ok(counts.has(0));
   });
 });
