@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { simplificationForZoom } from '../../src/api/routes/map';
+import { halfPixelDegrees } from '../../src/api/routes/map';
+import type { Ring } from '../../src/core/geo/types';
 import type { Database } from '../../src/store/db/database';
 import { upsertParcels } from '../../src/store/db/parcels-repo';
 import { isolatedDatabase } from '../store/db/isolated-schema';
@@ -99,11 +100,11 @@ describe('API map of latest values and the GeoJSON export (real PostgreSQL)', fu
     const far = await features(`/v1/map/latest?index=ndvi&source=src-b&bbox=${box}&zoom=11`);
     assert.equal(full.length, 5);
     assert.deepEqual(close, full);
-    const { tolerance } = simplificationForZoom(11, 45.5);
-    assert.ok(tolerance && tolerance > 0);
     for (const [i, feature] of far.entries()) {
       const ring = feature.geometry.coordinates[0]![0]!;
       const fullRing = full[i]!.geometry.coordinates[0]![0]!;
+      const farthest = Math.max(...fullRing.map(([, lat]) => Math.abs(lat!)));
+      const tolerance = halfPixelDegrees(11)! * Math.cos((farthest * Math.PI) / 180);
       // The densified squares (16 vertices) lose their collinear vertices.
       assert.ok(ring.length < fullRing.length, `${ring.length} < ${fullRing.length}`);
       const distance = await db.pool.query(
@@ -114,13 +115,42 @@ describe('API map of latest values and the GeoJSON export (real PostgreSQL)', fu
     }
   });
 
-  it('picks a tolerance of half a pixel in latitude degrees for the zoom', () => {
-    // Zoom 0: a 256-pixel tile spans 360°; half a pixel is 0.703125°, times cos(latitude).
-    assert.equal(simplificationForZoom(0, 0).tolerance, 0.703125);
-    assert.ok(Math.abs(simplificationForZoom(0, 60).tolerance! - 0.3515625) < 1e-12);
+  it('picks half a screen pixel in degrees of longitude for the zoom', () => {
+    // Zoom 0: a 256-pixel tile spans 360°; half a pixel is 0.703125°.
+    assert.equal(halfPixelDegrees(0), 0.703125);
     // Each zoom level halves it; from zoom 16 nothing is simplified.
-    assert.equal(simplificationForZoom(10, 0).tolerance, 0.703125 / 1024);
-    assert.equal(simplificationForZoom(16, 0).tolerance, undefined);
+    assert.equal(halfPixelDegrees(10), 0.703125 / 1024);
+    assert.equal(halfPixelDegrees(16), undefined);
+  });
+
+  it("scales the tolerance by each parcel's own latitude, also without a bbox", async () => {
+    // At 60°N half a pixel of latitude is half of one of longitude. A kink of 0.7 of a
+    // longitude half-pixel is more than the latitude half-pixel there: the map must keep it.
+    const kink = 0.7 * halfPixelDegrees(11)!;
+    const ring: Ring = [
+      [10, 60],
+      [10.01, 60 - kink],
+      [10.02, 60],
+      [10.02, 60.01],
+      [10, 60.01],
+      [10, 60],
+    ];
+    const { ids } = await upsertParcels(
+      db,
+      [{ externalId: 'north', geometry: { type: 'Polygon', coordinates: [ring] } }],
+      { source: 'src-north' },
+    );
+    try {
+      const vertices = async (zoom: number) => {
+        const [feature] = await features(`/v1/map/latest?index=ndvi&source=src-north&zoom=${zoom}`);
+        return feature!.geometry.coordinates[0]![0]!.length;
+      };
+      assert.equal(await vertices(11), ring.length);
+      // One zoom level out, half a pixel of latitude there (1.4 kinks) swallows it.
+      assert.equal(await vertices(10), ring.length - 1);
+    } finally {
+      await db.pool.query('DELETE FROM parcels WHERE id = ANY($1::bigint[])', [ids]);
+    }
   });
 
   it('asks for a (smaller) bbox when more parcels match than one map response holds', async () => {

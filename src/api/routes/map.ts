@@ -1,7 +1,6 @@
 import type { Database } from '../../store/db/database';
 import {
   FEATURE_COLLECTION_CLOSING,
-  FULL_PRECISION_DIGITS,
   featureCollectionOpening,
   type LatestQuery,
   readLatestFeatures,
@@ -20,24 +19,13 @@ const TILE_PIXELS = 256;
 export const FULL_DETAIL_ZOOM = 16;
 
 /**
- * Simplification for a web-map zoom: half a screen pixel. At zoom z a pixel spans
- * 360 / (256 × 2^z) degrees of longitude, and cos(latitude) times that in latitude (Mercator
- * stretches latitudes); the smaller, latitude one keeps errors under half a pixel both ways.
- * Coordinates keep one digit more than the tolerance needs.
+ * Half a screen pixel at a web-map zoom, in degrees of longitude: at zoom z a pixel spans
+ * 360 / (256 × 2^z) of them. The query scales it by each parcel's latitude (see latest.ts).
+ * Undefined from FULL_DETAIL_ZOOM on: nothing is simplified.
  */
-export function simplificationForZoom(
-  zoom: number,
-  latitude: number,
-): { tolerance?: number; digits: number } {
-  if (zoom >= FULL_DETAIL_ZOOM) return { digits: FULL_PRECISION_DIGITS };
-  const pixelDegrees = 360 / (TILE_PIXELS * 2 ** zoom);
-  const tolerance =
-    0.5 * pixelDegrees * Math.cos((Math.min(Math.abs(latitude), 85) * Math.PI) / 180);
-  const digits = Math.min(
-    FULL_PRECISION_DIGITS,
-    Math.max(1, Math.ceil(-Math.log10(tolerance)) + 1),
-  );
-  return { tolerance, digits };
+export function halfPixelDegrees(zoom: number): number | undefined {
+  if (zoom >= FULL_DETAIL_ZOOM) return undefined;
+  return (0.5 * 360) / (TILE_PIXELS * 2 ** zoom);
 }
 
 export type LatestParameters = ParcelQuery & { index: string; from?: string; to?: string };
@@ -87,13 +75,7 @@ export function mapRoutes(db: Database, maxFeatures: number = MAP_MAX_FEATURES):
       handler: async (request, reply) => {
         const query = request.query as LatestParameters & { zoom?: number };
         const latest = latestQuery(query);
-        if (query.zoom !== undefined) {
-          const box = latest.parcels.bbox;
-          const latitude = box ? (box[1] + box[3]) / 2 : 0;
-          const { tolerance, digits } = simplificationForZoom(query.zoom, latitude);
-          latest.simplifyTolerance = tolerance;
-          latest.coordinateDigits = digits;
-        }
+        if (query.zoom !== undefined) latest.halfPixelDegrees = halfPixelDegrees(query.zoom);
         const page = await readLatestFeatures(db, latest, { limit: maxFeatures });
         if (page.next !== undefined) {
           throw invalidParameter(

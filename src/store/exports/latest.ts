@@ -13,14 +13,22 @@ export interface LatestQuery {
   index: string;
   /** Only observations in this range count (its end: "as of"). */
   time: TimeRange;
-  /** Simplify geometries by this tolerance in degrees (ST_SimplifyPreserveTopology); none when absent. */
-  simplifyTolerance?: number;
-  /** Decimal digits of coordinates. @default FULL_PRECISION_DIGITS */
-  coordinateDigits?: number;
+  /**
+   * Simplify each geometry to within half a screen pixel of this many degrees of longitude
+   * (ST_SimplifyPreserveTopology), and round its coordinates to match; none when absent.
+   */
+  halfPixelDegrees?: number;
 }
 
 /** Coordinate digits when nothing is simplified: as stored (doubles from the parcel files). */
 export const FULL_PRECISION_DIGITS = 15;
+/**
+ * A pixel of a web map spans cos(latitude) times fewer degrees of latitude than of longitude
+ * (Mercator stretches latitudes). Scaled by the parcel's own latitude farthest from the equator
+ * (up to 85°), the tolerance keeps errors under half a pixel both ways wherever the parcel lies.
+ */
+const LATITUDE_SCALE =
+  'cos(radians(least(85, greatest(abs(ST_YMin(p.geom)), abs(ST_YMax(p.geom))))))';
 /** Features per page of the export. */
 export const LATEST_BATCH_FEATURES = 2_000;
 
@@ -39,11 +47,16 @@ export async function readLatestFeatures(
 ): Promise<LatestPage> {
   const params = new SqlParams();
   const index = params.add(query.index);
-  const digits = params.add(query.coordinateDigits ?? FULL_PRECISION_DIGITS);
-  const geometry =
-    query.simplifyTolerance === undefined
-      ? 'p.geom'
-      : `ST_Multi(ST_SimplifyPreserveTopology(p.geom, ${params.add(query.simplifyTolerance)}::float8))`;
+  const simplified = query.halfPixelDegrees !== undefined;
+  const tolerance = simplified
+    ? `CROSS JOIN LATERAL (SELECT ${params.add(query.halfPixelDegrees)}::float8 * ${LATITUDE_SCALE} AS tolerance) s`
+    : '';
+  const geometry = simplified
+    ? 'ST_Multi(ST_SimplifyPreserveTopology(p.geom, s.tolerance))'
+    : 'p.geom';
+  const digits = simplified
+    ? `least(${FULL_PRECISION_DIGITS}, greatest(1, ceil(-log(s.tolerance))::int + 1))`
+    : `${FULL_PRECISION_DIGITS}`;
   const observed = [
     'o.parcel_id = p.id',
     `o.index_name = ${index}::text`,
@@ -60,13 +73,14 @@ export async function readLatestFeatures(
     `SELECT p.id, json_build_object(
               'type', 'Feature',
               'id', p.id,
-              'geometry', ST_AsGeoJSON(${geometry}, ${digits}::int)::json,
+              'geometry', ST_AsGeoJSON(${geometry}, ${digits})::json,
               'properties', json_build_object(
                 'parcelId', p.id, 'source', p.source, 'externalId', p.external_id,
                 'crop', p.crop, 'watched', p.watched, 'index', ${index}::text, 'value', l.mean,
                 'acquiredAt', to_char(l.acquired_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
             )::text AS feature
        FROM parcels p
+       ${tolerance}
        LEFT JOIN LATERAL (
          SELECT o.mean, o.acquired_at FROM parcel_observations o
           WHERE ${observed.join(' AND ')}
