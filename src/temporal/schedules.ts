@@ -175,6 +175,35 @@ export async function withSchedule<T>(scheduleId: string, operation: () => Promi
   }
 }
 
+/** The schedule settings as `schedule create` and `purge schedule` take them on the command line. */
+export interface ScheduleFlags {
+  cron?: string;
+  overlap: string;
+  catchup: string;
+  paused?: boolean;
+  note?: string;
+}
+
+/**
+ * The settings the flags ask for, the cron falling back to `defaultCron` (the configured one):
+ * what goes into the upsert and, as given, into the audit log.
+ */
+export function scheduleSettings(
+  flags: ScheduleFlags,
+  defaultCron: string,
+): Pick<WeeklyScheduleOptions, 'overlap' | 'paused' | 'note'> & {
+  cron: string;
+  catchupWindow: string;
+} {
+  return {
+    cron: flags.cron ?? defaultCron,
+    overlap: parseOverlap(flags.overlap),
+    catchupWindow: flags.catchup,
+    paused: flags.paused,
+    note: flags.note,
+  };
+}
+
 export function parseOverlap(value: string): ScheduleOverlapPolicy {
   const upper = value.toUpperCase().replace(/-/g, '_');
   if (!(OVERLAP_POLICIES as readonly string[]).includes(upper)) {

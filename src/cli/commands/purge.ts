@@ -2,6 +2,7 @@ import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config';
 import { BadInputError } from '../../core/errors';
+import type { ScheduleFlags } from '../../temporal/schedules';
 import type { PurgeInput, PurgeResult } from '../../workflows/purge';
 import { type RecordAction, withAuditLog } from '../audit';
 import { printJson } from '../output';
@@ -138,48 +139,30 @@ Inspect, pause, trigger or delete it with the schedule commands and its id:
   $ parcelwatch schedule describe --id parcelwatch-purge
   $ parcelwatch schedule pause --id parcelwatch-purge --note "audit in progress"`,
     )
-    .action(
-      async (
-        options: DaysOptions & {
-          id?: string;
-          cron?: string;
-          overlap: string;
-          catchup: string;
-          paused?: boolean;
-          note?: string;
-          json?: boolean;
-        },
-      ) => {
-        const { parseOverlap, upsertPurgeSchedule } = schedules();
-        const config = loadConfig();
-        const scheduleId = options.id ?? config.retention.scheduleId;
-        const input = days(options);
-        const spec = {
-          cron: options.cron ?? config.retention.scheduleCron,
-          overlap: parseOverlap(options.overlap),
-          catchupWindow: options.catchup,
-          paused: options.paused,
-          note: options.note,
-        };
-        await withAuditLog((record) =>
-          withTemporal(config, async (client) => {
-            const outcome = await upsertPurgeSchedule(client, {
-              scheduleId,
-              taskQueue: config.temporal.taskQueues.io,
-              ...spec,
-              input: { ...input },
-            });
-            await record({
-              action: outcome === 'created' ? 'schedule.create' : 'schedule.update',
-              target: `schedule:${scheduleId}`,
-              details: { ...spec, purge: input },
-            });
-            if (options.json) printJson({ scheduleId, outcome });
-            else console.log(`schedule ${scheduleId} ${outcome}`);
-          }),
-        );
-      },
-    );
+    .action(async (options: DaysOptions & ScheduleFlags & { id?: string; json?: boolean }) => {
+      const { scheduleSettings, upsertPurgeSchedule } = schedules();
+      const config = loadConfig();
+      const scheduleId = options.id ?? config.retention.scheduleId;
+      const input = days(options);
+      const spec = scheduleSettings(options, config.retention.scheduleCron);
+      await withAuditLog((record) =>
+        withTemporal(config, async (client) => {
+          const outcome = await upsertPurgeSchedule(client, {
+            scheduleId,
+            taskQueue: config.temporal.taskQueues.io,
+            ...spec,
+            input: { ...input },
+          });
+          await record({
+            action: outcome === 'created' ? 'schedule.create' : 'schedule.update',
+            target: `schedule:${scheduleId}`,
+            details: { ...spec, purge: input },
+          });
+          if (options.json) printJson({ scheduleId, outcome });
+          else console.log(`schedule ${scheduleId} ${outcome}`);
+        }),
+      );
+    });
 }
 
 /** The retention days given on the command line (absent ones fall to the workers' settings). */

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config';
+import type { ScheduleFlags } from '../../temporal/schedules';
 import { withAuditLog } from '../audit';
 import { printJson } from '../output';
 import { parseInstant } from '../parse';
@@ -56,43 +57,27 @@ Examples:
     .option('--paused', 'create it paused')
     .option('--note <text>', 'a note shown with the schedule')
     .option('--json', 'print the result as JSON')
-    .action(
-      async (
-        options: ScheduleCommonOptions & {
-          cron?: string;
-          overlap: string;
-          catchup: string;
-          paused?: boolean;
-          note?: string;
-        },
-      ) => {
-        const { parseOverlap, upsertWeeklySchedule } = schedules();
-        const config = loadConfig();
-        const spec = {
-          cron: options.cron ?? config.pipeline.scheduleCron,
-          overlap: parseOverlap(options.overlap),
-          catchupWindow: options.catchup,
-          paused: options.paused,
-          note: options.note,
-        };
-        await withAuditLog((record) =>
-          withTemporal(config, async (client) => {
-            const outcome = await upsertWeeklySchedule(client, {
-              scheduleId: id(options),
-              taskQueue: config.temporal.taskQueues.io,
-              ...spec,
-            });
-            await record({
-              action: outcome === 'created' ? 'schedule.create' : 'schedule.update',
-              target: `schedule:${id(options)}`,
-              details: spec,
-            });
-            if (options.json) printJson({ scheduleId: id(options), outcome });
-            else console.log(`schedule ${id(options)} ${outcome}`);
-          }),
-        );
-      },
-    );
+    .action(async (options: ScheduleCommonOptions & ScheduleFlags) => {
+      const { scheduleSettings, upsertWeeklySchedule } = schedules();
+      const config = loadConfig();
+      const spec = scheduleSettings(options, config.pipeline.scheduleCron);
+      await withAuditLog((record) =>
+        withTemporal(config, async (client) => {
+          const outcome = await upsertWeeklySchedule(client, {
+            scheduleId: id(options),
+            taskQueue: config.temporal.taskQueues.io,
+            ...spec,
+          });
+          await record({
+            action: outcome === 'created' ? 'schedule.create' : 'schedule.update',
+            target: `schedule:${id(options)}`,
+            details: spec,
+          });
+          if (options.json) printJson({ scheduleId: id(options), outcome });
+          else console.log(`schedule ${id(options)} ${outcome}`);
+        }),
+      );
+    });
 
   schedule
     .command('describe')

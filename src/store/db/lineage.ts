@@ -1,8 +1,10 @@
 import { BadInputError } from '../../core/errors';
 import type { HarmonisationDecision } from '../../core/stac/scene';
 import { formatIsoWeek, isoWeekOf } from '../../core/time/iso-week';
+import type { ParcelObservation } from '../../core/zonal/scene-statistics';
 import type { Database } from './database';
-import type { StoredObservationColumns } from './observations-repo';
+import { STORED_OBSERVATION_COLUMNS, type StoredObservationColumns } from './observations-repo';
+import type { SceneStatus, StoredScene } from './scenes-repo';
 
 /**
  * Lineage: where an observation comes from. Each row of `parcel_observations` names its scene
@@ -86,34 +88,25 @@ export async function findParcel(db: Database, ref: ParcelRef): Promise<LineageP
 export interface ObservationLineage {
   index: string;
   acquiredAt: string;
-  observation: {
-    mean: number | null;
-    median: number | null;
-    std: number | null;
-    min: number | null;
-    max: number | null;
-    p10: number | null;
-    p90: number | null;
-    validPixels: number;
-    totalPixels: number;
-    validFraction: number;
+  /** The statistics as the engine computed them (status as stored), and what computed them. */
+  observation: Omit<ParcelObservation, 'parcel' | 'parcelId' | 'index' | 'status'> & {
     status: string;
-    flags: string[];
     algorithmVersion: string;
     computedAt: string;
   };
   sceneId: string;
-  scene: {
-    id: string;
-    collection: string;
-    tile: string;
-    acquiredAt: string;
-    cloudCover: number | null;
-    processingBaseline: string | null;
-    harmonisation: HarmonisationDecision;
-    offsetSuspect: boolean;
-    status: string;
-  } | null;
+  scene: Pick<
+    StoredScene,
+    | 'id'
+    | 'collection'
+    | 'tile'
+    | 'acquiredAt'
+    | 'cloudCover'
+    | 'processingBaseline'
+    | 'harmonisation'
+    | 'offsetSuspect'
+    | 'status'
+  > | null;
   runId: string | null;
   run: {
     workflowId: string;
@@ -139,7 +132,7 @@ interface LineageRow extends StoredObservationColumns {
   s_baseline: string | null;
   s_harmonisation: HarmonisationDecision;
   s_offset_suspect: boolean;
-  s_status: string;
+  s_status: SceneStatus;
   r_workflow_id: string | null;
   r_run_id: string;
   r_kind: string;
@@ -158,9 +151,7 @@ export async function observationLineage(
   window: { start: string; end: string },
 ): Promise<ObservationLineage[]> {
   const rows = await db.pool.query<LineageRow>(
-    `SELECT o.index_name, o.acquired_at, o.scene_id, o.mean, o.median, o.std, o.min, o.max,
-            o.p10, o.p90, o.valid_pixels, o.total_pixels, o.valid_fraction, o.status, o.flags,
-            o.algorithm_version, o.run_id, o.computed_at,
+    `SELECT ${STORED_OBSERVATION_COLUMNS},
             s.id AS s_id, s.collection AS s_collection, s.tile AS s_tile,
             s.acquired_at AS s_acquired_at, s.cloud_cover AS s_cloud_cover,
             s.processing_baseline AS s_baseline, s.harmonisation AS s_harmonisation,

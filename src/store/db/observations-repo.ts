@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import { BadInputError } from '../../core/errors';
+import { OBSERVATION_VALUE_COLUMNS } from '../../core/zonal/observations-csv';
 import type { ParcelObservation } from '../../core/zonal/scene-statistics';
 import { countObservations } from '../../telemetry/instruments';
 import { tracedWrite } from '../../telemetry/spans';
@@ -27,6 +28,21 @@ export interface StoredObservationColumns {
   run_id: string | null;
   computed_at: Date;
 }
+
+/** The SELECT list of StoredObservationColumns, from `parcel_observations o`. */
+export const STORED_OBSERVATION_COLUMNS = (
+  [
+    'index_name',
+    'acquired_at',
+    'scene_id',
+    ...OBSERVATION_VALUE_COLUMNS,
+    'algorithm_version',
+    'run_id',
+    'computed_at',
+  ] as const satisfies ReadonlyArray<keyof StoredObservationColumns>
+)
+  .map((column) => `o.${column}`)
+  .join(', ');
 
 /** One observation to store: the engine's statistics plus the parcel's row id and the acquisition. */
 export type ObservationRow = ParcelObservation & {

@@ -5,6 +5,7 @@ import type { ParcelGeometry } from '../../core/geo/types';
 import { type AuditEntry, recordAudit } from './audit-log';
 import type { Database } from './database';
 import { lockParcelGroups, type Queryable, refreshGroups, refreshWatchedCounts } from './groups';
+import { PARCEL_COLUMNS, type ParcelRow, type StoredParcel, toStoredParcel } from './parcel-row';
 import {
   allOf,
   type ParcelSelector,
@@ -297,19 +298,9 @@ export async function countParcels(db: Database, selector: ParcelSelector): Prom
 }
 
 /** A parcel as `parcelwatch parcels list` shows it. */
-export interface ParcelListing {
-  id: number;
-  source: string;
-  externalId: string;
-  name: string | null;
-  crop: string | null;
-  ownerTeam: string;
-  areaM2: number;
-  primaryTile: string | null;
+export interface ParcelListing extends StoredParcel {
   groupId: number | null;
-  watched: boolean;
   geometryRepaired: boolean;
-  attributes: Record<string, unknown>;
   /** MultiPolygon, EPSG:4326, when asked for. */
   geometry?: ParcelGeometry;
 }
@@ -334,23 +325,10 @@ export async function listParcels(
     options.limit ?? DEFAULT_PAGE_PARCELS,
   ]);
   const where = allOf(selectorConditions(selector, params));
-  const rows = await db.pool.query<{
-    id: string;
-    source: string;
-    external_id: string;
-    name: string | null;
-    crop: string | null;
-    owner_team: string;
-    area_m2: number;
-    primary_tile: string | null;
-    group_id: string | null;
-    watched: boolean;
-    geometry_repaired: boolean;
-    attributes: Record<string, unknown>;
-    geometry: string | null;
-  }>(
-    `SELECT p.id, p.source, p.external_id, p.name, p.crop, p.owner_team, p.area_m2, p.primary_tile,
-            p.group_id, p.watched, p.geometry_repaired, p.attributes,
+  const rows = await db.pool.query<
+    ParcelRow & { group_id: string | null; geometry_repaired: boolean; geometry: string | null }
+  >(
+    `SELECT ${PARCEL_COLUMNS}, p.group_id, p.geometry_repaired,
             CASE WHEN $1 THEN ST_AsGeoJSON(p.geom, 9) END AS geometry
        FROM parcels p
       WHERE p.id > $2 AND ${where}
@@ -358,18 +336,9 @@ export async function listParcels(
     params.values,
   );
   return rows.rows.map((r) => ({
-    id: Number(r.id),
-    source: r.source,
-    externalId: r.external_id,
-    name: r.name,
-    crop: r.crop,
-    ownerTeam: r.owner_team,
-    areaM2: r.area_m2,
-    primaryTile: r.primary_tile,
+    ...toStoredParcel(r),
     groupId: r.group_id === null ? null : Number(r.group_id),
-    watched: r.watched,
     geometryRepaired: r.geometry_repaired,
-    attributes: r.attributes,
     ...(r.geometry === null ? {} : { geometry: JSON.parse(r.geometry) as ParcelGeometry }),
   }));
 }

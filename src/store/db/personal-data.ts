@@ -4,7 +4,7 @@ import { BadInputError } from '../../core/errors';
 import type { ParcelGeometry } from '../../core/geo/types';
 import { recordAudit } from './audit-log';
 import type { Database } from './database';
-import type { ParcelListing } from './parcels-repo';
+import { PARCEL_COLUMNS, type ParcelRow, type StoredParcel, toStoredParcel } from './parcel-row';
 import { inTransaction } from './transaction';
 
 /**
@@ -16,8 +16,7 @@ import { inTransaction } from './transaction';
  */
 
 /** One parcel of the data subject, as held: the parcel and its personal data. */
-export interface SubjectParcel
-  extends Omit<ParcelListing, 'groupId' | 'geometryRepaired' | 'geometry'> {
+export interface SubjectParcel extends StoredParcel {
   /** WGS 84. */
   geometry: ParcelGeometry;
   createdAt: string;
@@ -83,8 +82,7 @@ export async function exportDataSubject(
   checkSubject(subject);
   return inTransaction(db.pool, async (client) => {
     const rows = await client.query<SubjectRow>(
-      `SELECT p.id, p.source, p.external_id, p.name, p.crop, p.owner_team, p.area_m2, p.primary_tile,
-              p.watched, ST_AsGeoJSON(p.geom, 9)::json AS geometry, p.attributes, p.created_at,
+      `SELECT ${PARCEL_COLUMNS}, ST_AsGeoJSON(p.geom, 9)::json AS geometry, p.created_at,
               p.updated_at, d.holder_name, d.fields, d.imported_at, d.updated_at AS personal_updated_at
          FROM parcel_personal_data d JOIN parcels p ON p.id = d.parcel_id
         WHERE ${SUBJECT_MATCH}
@@ -180,18 +178,8 @@ function checkSubject(subject: string): void {
   }
 }
 
-interface SubjectRow {
-  id: string;
-  source: string;
-  external_id: string;
-  name: string | null;
-  crop: string | null;
-  owner_team: string;
-  area_m2: number;
-  primary_tile: string | null;
-  watched: boolean;
+interface SubjectRow extends ParcelRow {
   geometry: ParcelGeometry;
-  attributes: Record<string, unknown>;
   created_at: Date;
   updated_at: Date;
   holder_name: string | null;
@@ -202,17 +190,8 @@ interface SubjectRow {
 
 function toSubjectParcel(r: SubjectRow): SubjectParcel {
   return {
-    id: Number(r.id),
-    source: r.source,
-    externalId: r.external_id,
-    name: r.name,
-    crop: r.crop,
-    ownerTeam: r.owner_team,
-    areaM2: r.area_m2,
-    primaryTile: r.primary_tile,
-    watched: r.watched,
+    ...toStoredParcel(r),
     geometry: r.geometry,
-    attributes: r.attributes,
     createdAt: r.created_at.toISOString(),
     updatedAt: r.updated_at.toISOString(),
     personalData: {

@@ -1,22 +1,18 @@
 import type { ParcelGeometry } from '../../core/geo/types';
 import type { Database } from '../db/database';
+import {
+  PARCEL_COLUMNS,
+  type ParcelRow,
+  type StoredParcel,
+  toStoredParcel,
+} from '../db/parcel-row';
 import { allOf, type ParcelSelector, SqlParams, selectorConditions } from '../db/parcel-selector';
 
 /** Parcels as the API lists and shows them: pages by id, one parcel by id or by source and external id. */
 
-export interface ParcelSummary {
-  id: number;
-  source: string;
-  externalId: string;
-  name: string | null;
-  crop: string | null;
-  ownerTeam: string;
-  watched: boolean;
-  areaM2: number;
-  primaryTile: string | null;
+export interface ParcelSummary extends StoredParcel {
   groupId: number | null;
   geometryRepaired: boolean;
-  attributes: Record<string, unknown>;
   /** [minLon, minLat, maxLon, maxLat] of the geometry. */
   bbox: [number, number, number, number];
   createdAt: string;
@@ -37,8 +33,7 @@ export interface ParcelPage<T> {
   next?: number;
 }
 
-const SUMMARY_COLUMNS = `p.id, p.source, p.external_id, p.name, p.crop, p.owner_team, p.watched,
-  p.area_m2, p.primary_tile, p.group_id, p.geometry_repaired, p.attributes,
+const SUMMARY_COLUMNS = `${PARCEL_COLUMNS}, p.group_id, p.geometry_repaired,
   ST_XMin(p.geom) AS min_lon, ST_YMin(p.geom) AS min_lat, ST_XMax(p.geom) AS max_lon,
   ST_YMax(p.geom) AS max_lat, p.created_at, p.updated_at`;
 /** Coordinate digits of geometries given back: as stored (doubles from the parcel files). */
@@ -91,19 +86,9 @@ export async function resolveParcelId(db: Database, ref: ParcelRef): Promise<num
   return result.rows[0] ? Number(result.rows[0].id) : undefined;
 }
 
-interface ParcelRecord {
-  id: string;
-  source: string;
-  external_id: string;
-  name: string | null;
-  crop: string | null;
-  owner_team: string;
-  watched: boolean;
-  area_m2: number;
-  primary_tile: string | null;
+interface ParcelRecord extends ParcelRow {
   group_id: string | null;
   geometry_repaired: boolean;
-  attributes: Record<string, unknown>;
   min_lon: number;
   min_lat: number;
   max_lon: number;
@@ -115,18 +100,9 @@ interface ParcelRecord {
 
 function toParcel(r: ParcelRecord): ParcelSummary | ParcelDetail {
   const summary: ParcelSummary = {
-    id: Number(r.id),
-    source: r.source,
-    externalId: r.external_id,
-    name: r.name,
-    crop: r.crop,
-    ownerTeam: r.owner_team,
-    watched: r.watched,
-    areaM2: r.area_m2,
-    primaryTile: r.primary_tile,
+    ...toStoredParcel(r),
     groupId: r.group_id === null ? null : Number(r.group_id),
     geometryRepaired: r.geometry_repaired,
-    attributes: r.attributes,
     bbox: [r.min_lon, r.min_lat, r.max_lon, r.max_lat],
     createdAt: r.created_at.toISOString(),
     updatedAt: r.updated_at.toISOString(),

@@ -1,6 +1,6 @@
 import { formatIsoWeek, isoWeekOf } from '../../core/time/iso-week';
 import type { Database } from '../db/database';
-import type { StoredObservationColumns } from '../db/observations-repo';
+import { STORED_OBSERVATION_COLUMNS, type StoredObservationColumns } from '../db/observations-repo';
 import { allOf, SqlParams, selectorConditions } from '../db/parcel-selector';
 import type { SeriesSelection } from './selection';
 import type { SeriesRow } from './series-columns';
@@ -105,11 +105,8 @@ async function observationPage(db: Database, query: SeriesPageQuery): Promise<Se
   }
   const limit = params.add(query.limit + 1);
   const result = await db.pool.query<ObservationRecord>(
-    `SELECT o.parcel_id, p.source, p.external_id, o.index_name, o.acquired_at,
-            to_char(o.acquired_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS acquired_key,
-            o.scene_id, o.mean, o.median, o.std, o.min, o.max, o.p10, o.p90, o.valid_pixels,
-            o.total_pixels, o.valid_fraction, o.status, o.flags, o.algorithm_version, o.run_id,
-            o.computed_at
+    `SELECT o.parcel_id, p.source, p.external_id, ${STORED_OBSERVATION_COLUMNS},
+            to_char(o.acquired_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS acquired_key
        FROM parcel_observations o JOIN parcels p ON p.id = o.parcel_id
       WHERE ${allOf(where)}
       ORDER BY o.parcel_id, o.index_name, o.acquired_at
