@@ -3,6 +3,7 @@ import type { Database } from '../db/database';
 import { csvChunks } from './csv';
 import { countLatestFeatures, type LatestQuery, latestGeoJsonChunks } from './latest';
 import { parquetChunks } from './parquet';
+import { PERSONAL_DATA_COLUMN, personalParcelCounter } from './personal-data';
 import type { SeriesSelection } from './selection';
 import { OBSERVATION_COLUMNS, type SeriesRow, WEEKLY_COLUMNS } from './series-columns';
 import { countSeriesRows, EXPORT_BATCH_ROWS, seriesBatches } from './series-reads';
@@ -16,9 +17,17 @@ import { countSeriesRows, EXPORT_BATCH_ROWS, seriesBatches } from './series-read
 
 export type ExportFormat = 'csv' | 'parquet' | 'geojson';
 
-export type ExportRequest =
+export type ExportRequest = (
   | { format: 'csv' | 'parquet'; selection: SeriesSelection }
-  | { format: 'geojson'; latest: LatestQuery };
+  | { format: 'geojson'; latest: LatestQuery }
+) & {
+  /**
+   * Each row (feature) also carries its parcel's personal data: a last column `personal_data`
+   * (CSV, Parquet) or a property `personalData` (GeoJSON), see ./personal-data. Only
+   * `parcelwatch export --include-personal` sets it; the API never does.
+   */
+  personalData?: boolean;
+};
 
 export const EXPORT_CONTENT_TYPES: Record<ExportFormat, string> = {
   csv: 'text/csv; charset=utf-8',
@@ -33,6 +42,8 @@ export interface ExportOptions {
   batchRows?: number;
   /** Rows per Parquet row group. @default PARQUET_ROW_GROUP_ROWS */
   rowGroupRows?: number;
+  /** With `personalData`: hears the running count of parcels whose personal data went out. */
+  onPersonalData?: (parcels: number) => void;
 }
 
 /** The export's bytes, chunk by chunk. */
@@ -41,20 +52,28 @@ export async function* exportChunks(
   request: ExportRequest,
   options: ExportOptions = {},
 ): AsyncGenerator<Buffer> {
+  const personalData = request.personalData === true;
   if (request.format === 'geojson') {
-    for await (const text of latestGeoJsonChunks(db, request.latest, {
-      batchFeatures: options.batchRows,
-      onFeatures: options.onRows,
-    })) {
+    for await (const text of latestGeoJsonChunks(
+      db,
+      { ...request.latest, personalData },
+      {
+        batchFeatures: options.batchRows,
+        onFeatures: options.onRows,
+        onPersonalData: options.onPersonalData,
+      },
+    )) {
       yield Buffer.from(text, 'utf8');
     }
     return;
   }
   const { selection } = request;
-  const columns = selection.kind === 'weekly' ? WEEKLY_COLUMNS : OBSERVATION_COLUMNS;
+  const seriesColumns = selection.kind === 'weekly' ? WEEKLY_COLUMNS : OBSERVATION_COLUMNS;
+  const columns = personalData ? [...seriesColumns, PERSONAL_DATA_COLUMN] : seriesColumns;
   const batches = counted(
-    seriesBatches(db, selection, options.batchRows ?? EXPORT_BATCH_ROWS),
+    seriesBatches(db, selection, options.batchRows ?? EXPORT_BATCH_ROWS, { personalData }),
     options.onRows,
+    personalData ? options.onPersonalData : undefined,
   );
   if (request.format === 'csv') {
     for await (const text of csvChunks(batches, columns)) yield Buffer.from(text, 'utf8');
@@ -65,6 +84,7 @@ export async function* exportChunks(
     metadata: {
       'parcelwatch.selection': JSON.stringify(selection),
       'parcelwatch.version': codeVersion(),
+      ...(personalData ? { 'parcelwatch.personal-data': 'included' } : {}),
     },
   });
 }
@@ -82,11 +102,14 @@ export async function countExportRows(db: Database, request: ExportRequest): Pro
 async function* counted(
   batches: AsyncIterable<SeriesRow[]>,
   onRows: ((count: number) => void) | undefined,
+  onPersonalData: ((parcels: number) => void) | undefined,
 ): AsyncGenerator<SeriesRow[]> {
   let count = 0;
+  const countPersonal = personalParcelCounter();
   for await (const batch of batches) {
     yield batch;
     count += batch.length;
     onRows?.(count);
+    if (onPersonalData) onPersonalData(countPersonal(batch));
   }
 }

@@ -1,5 +1,6 @@
 import type { Database } from '../db/database';
 import { allOf, type ParcelSelector, SqlParams, selectorConditions } from '../db/parcel-selector';
+import { PERSONAL_DATA_JOIN, PERSONAL_DATA_PROPERTY } from './personal-data';
 import type { TimeRange } from './selection';
 
 /**
@@ -18,6 +19,11 @@ export interface LatestQuery {
    * (ST_SimplifyPreserveTopology), and round its coordinates to match; none when absent.
    */
   halfPixelDegrees?: number;
+  /**
+   * Each feature also carries its parcel's personal data (property `personalData`, see
+   * ./personal-data): only `parcelwatch export --include-personal` asks; the API never does.
+   */
+  personalData?: boolean;
 }
 
 /** Coordinate digits when nothing is simplified: as stored (doubles from the parcel files). */
@@ -37,6 +43,8 @@ export interface LatestPage {
   features: string[];
   /** Parcel id to continue after, when more follow. */
   next?: number;
+  /** How many of the features carry personal data (0 unless the query asks for it). */
+  withPersonalData: number;
 }
 
 /** One page of features (ordered by parcel id) after `afterId`. */
@@ -69,17 +77,24 @@ export async function readLatestFeatures(
   const where = selectorConditions(query.parcels, params);
   if (page.afterId !== undefined) where.push(`p.id > ${params.add(page.afterId)}::bigint`);
   const limit = params.add(page.limit + 1);
-  const result = await db.pool.query<{ id: string; feature: string }>(
-    `SELECT p.id, json_build_object(
+  const personal = query.personalData
+    ? {
+        property: `,\n                ${PERSONAL_DATA_PROPERTY}`,
+        held: ', d.parcel_id IS NOT NULL AS personal_held',
+        join: `\n       ${PERSONAL_DATA_JOIN}`,
+      }
+    : { property: '', held: '', join: '' };
+  const result = await db.pool.query<{ id: string; feature: string; personal_held?: boolean }>(
+    `SELECT p.id${personal.held}, json_build_object(
               'type', 'Feature',
               'id', p.id,
               'geometry', ST_AsGeoJSON(${geometry}, ${digits})::json,
               'properties', json_build_object(
                 'parcelId', p.id, 'source', p.source, 'externalId', p.external_id,
                 'crop', p.crop, 'watched', p.watched, 'index', ${index}::text, 'value', l.mean,
-                'acquiredAt', to_char(l.acquired_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+                'acquiredAt', to_char(l.acquired_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')${personal.property})
             )::text AS feature
-       FROM parcels p
+       FROM parcels p${personal.join}
        ${tolerance}
        LEFT JOIN LATERAL (
          SELECT o.mean, o.acquired_at FROM parcel_observations o
@@ -95,6 +110,7 @@ export async function readLatestFeatures(
   return {
     features: rows.map((r) => r.feature),
     next: result.rows.length > page.limit ? Number(rows.at(-1)?.id) : undefined,
+    withPersonalData: rows.filter((r) => r.personal_held).length,
   };
 }
 
@@ -115,15 +131,23 @@ export function featureCollectionOpening(index: string): string {
 
 export const FEATURE_COLLECTION_CLOSING = ']}';
 
-/** The whole FeatureCollection, streamed page by page; `onFeatures` hears the running count. */
+/**
+ * The whole FeatureCollection, streamed page by page; `onFeatures` hears the running count, and
+ * `onPersonalData` that of the features carrying personal data (when the query asks for it).
+ */
 export async function* latestGeoJsonChunks(
   db: Database,
   query: LatestQuery,
-  options: { batchFeatures?: number; onFeatures?: (count: number) => void } = {},
+  options: {
+    batchFeatures?: number;
+    onFeatures?: (count: number) => void;
+    onPersonalData?: (count: number) => void;
+  } = {},
 ): AsyncGenerator<string> {
   yield featureCollectionOpening(query.index);
   let afterId: number | undefined;
   let count = 0;
+  let withPersonalData = 0;
   do {
     const page = await readLatestFeatures(db, query, {
       afterId,
@@ -133,6 +157,10 @@ export async function* latestGeoJsonChunks(
       yield (count > 0 ? ',' : '') + page.features.join(',');
       count += page.features.length;
       options.onFeatures?.(count);
+    }
+    if (page.withPersonalData > 0) {
+      withPersonalData += page.withPersonalData;
+      options.onPersonalData?.(withPersonalData);
     }
     afterId = page.next;
   } while (afterId !== undefined);

@@ -2,6 +2,12 @@ import { formatIsoWeek, isoWeekOf } from '../../core/time/iso-week';
 import type { Database } from '../db/database';
 import { STORED_OBSERVATION_COLUMNS, type StoredObservationColumns } from '../db/observations-repo';
 import { allOf, SqlParams, selectorConditions } from '../db/parcel-selector';
+import {
+  PERSONAL_DATA_COLUMNS,
+  PERSONAL_DATA_JOIN,
+  type PersonalDataRecord,
+  personalDataText,
+} from './personal-data';
 import type { SeriesSelection } from './selection';
 import type { SeriesRow } from './series-columns';
 import { weekStartBounds } from './time-bounds';
@@ -22,6 +28,11 @@ export interface SeriesPageQuery {
   statuses?: string[];
   after?: SeriesKey;
   limit: number;
+  /**
+   * Each row also carries its parcel's personal data (`personal_data`, see ./personal-data): only
+   * `parcelwatch export --include-personal` asks; the API never does.
+   */
+  personalData?: boolean;
 }
 
 export interface SeriesPage {
@@ -62,16 +73,22 @@ export async function* seriesBatches(
   db: Database,
   selection: SeriesSelection,
   batchRows: number = EXPORT_BATCH_ROWS,
+  options: Pick<SeriesPageQuery, 'personalData'> = {},
 ): AsyncGenerator<SeriesRow[]> {
   let after: SeriesKey | undefined;
   do {
-    const page = await readSeriesPage(db, { selection, after, limit: batchRows });
+    const page = await readSeriesPage(db, {
+      selection,
+      after,
+      limit: batchRows,
+      personalData: options.personalData,
+    });
     if (page.rows.length > 0) yield page.rows;
     after = page.next;
   } while (after);
 }
 
-interface ObservationRecord extends StoredObservationColumns {
+interface ObservationRecord extends StoredObservationColumns, Partial<PersonalDataRecord> {
   parcel_id: string;
   source: string;
   external_id: string;
@@ -104,10 +121,11 @@ async function observationPage(db: Database, query: SeriesPageQuery): Promise<Se
     );
   }
   const limit = params.add(query.limit + 1);
+  const personal = personalSql(query);
   const result = await db.pool.query<ObservationRecord>(
     `SELECT o.parcel_id, p.source, p.external_id, ${STORED_OBSERVATION_COLUMNS},
-            to_char(o.acquired_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS acquired_key
-       FROM parcel_observations o JOIN parcels p ON p.id = o.parcel_id
+            to_char(o.acquired_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS acquired_key${personal.columns}
+       FROM parcel_observations o JOIN parcels p ON p.id = o.parcel_id${personal.join}
       WHERE ${allOf(where)}
       ORDER BY o.parcel_id, o.index_name, o.acquired_at
       LIMIT ${limit}`,
@@ -116,7 +134,7 @@ async function observationPage(db: Database, query: SeriesPageQuery): Promise<Se
   const records = result.rows.slice(0, query.limit);
   const last = records.at(-1);
   return {
-    rows: records.map(observationRow),
+    rows: records.map((r) => withPersonalData(query, observationRow(r), r)),
     next:
       result.rows.length > query.limit && last
         ? [Number(last.parcel_id), last.index_name, last.acquired_key]
@@ -150,7 +168,7 @@ function observationRow(r: ObservationRecord): SeriesRow {
   };
 }
 
-interface WeeklyRecord {
+interface WeeklyRecord extends Partial<PersonalDataRecord> {
   parcel_id: string;
   source: string;
   external_id: string;
@@ -183,10 +201,11 @@ async function weeklyPage(db: Database, query: SeriesPageQuery): Promise<SeriesP
     );
   }
   const limit = params.add(query.limit + 1);
+  const personal = personalSql(query);
   const result = await db.pool.query<WeeklyRecord>(
     `SELECT w.parcel_id, p.source, p.external_id, w.index_name, w.week_start::text AS week_start,
-            w.value, w.observation_count, w.status, w.run_id, w.updated_at
-       FROM parcel_weekly w JOIN parcels p ON p.id = w.parcel_id
+            w.value, w.observation_count, w.status, w.run_id, w.updated_at${personal.columns}
+       FROM parcel_weekly w JOIN parcels p ON p.id = w.parcel_id${personal.join}
       WHERE ${allOf(where)}
       ORDER BY w.parcel_id, w.index_name, w.week_start
       LIMIT ${limit}`,
@@ -195,22 +214,43 @@ async function weeklyPage(db: Database, query: SeriesPageQuery): Promise<SeriesP
   const records = result.rows.slice(0, query.limit);
   const last = records.at(-1);
   return {
-    rows: records.map((r) => ({
-      parcel_id: Number(r.parcel_id),
-      source: r.source,
-      external_id: r.external_id,
-      index: r.index_name,
-      week: formatIsoWeek(isoWeekOf(r.week_start)),
-      week_start: r.week_start,
-      value: r.value,
-      observation_count: r.observation_count,
-      status: r.status,
-      run_id: r.run_id,
-      updated_at: r.updated_at.toISOString(),
-    })),
+    rows: records.map((r) => withPersonalData(query, weeklyRow(r), r)),
     next:
       result.rows.length > query.limit && last
         ? [Number(last.parcel_id), last.index_name, last.week_start]
         : undefined,
   };
+}
+
+function weeklyRow(r: WeeklyRecord): SeriesRow {
+  return {
+    parcel_id: Number(r.parcel_id),
+    source: r.source,
+    external_id: r.external_id,
+    index: r.index_name,
+    week: formatIsoWeek(isoWeekOf(r.week_start)),
+    week_start: r.week_start,
+    value: r.value,
+    observation_count: r.observation_count,
+    status: r.status,
+    run_id: r.run_id,
+    updated_at: r.updated_at.toISOString(),
+  };
+}
+
+/** The select list and join that add personal data when the query asks for it; nothing otherwise. */
+function personalSql(query: SeriesPageQuery): { columns: string; join: string } {
+  return query.personalData
+    ? { columns: `, ${PERSONAL_DATA_COLUMNS}`, join: `\n       ${PERSONAL_DATA_JOIN}` }
+    : { columns: '', join: '' };
+}
+
+/** The row, with its `personal_data` cell when the query asks for it. */
+function withPersonalData(
+  query: SeriesPageQuery,
+  row: SeriesRow,
+  record: Partial<PersonalDataRecord>,
+): SeriesRow {
+  if (query.personalData) row.personal_data = personalDataText(record as PersonalDataRecord);
+  return row;
 }
