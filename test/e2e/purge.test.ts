@@ -392,13 +392,18 @@ describe('purge: retention, archive and deletion (real PostgreSQL, Temporal dev 
     const psql = (sql: string) =>
       execFileSync('psql', [dbUrl, '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-c', sql], {
         encoding: 'utf8',
-        env: { ...process.env, PGOPTIONS: `-c search_path=${elsewhere}` },
+        // A lock this process holds would block psql, and with it this event loop, for good.
+        timeout: 60_000,
+        env: { ...process.env, PGOPTIONS: `-c search_path=${elsewhere} -c lock_timeout=30s` },
       });
     psql(RESTORE_TABLE);
     for (const o of objects)
       execSync(
         `gunzip -c '${path.join(root, `${o}.csv.gz`)}' | psql '${dbUrl}' -X -q -v ON_ERROR_STOP=1 -c "\\copy observations_archive FROM STDIN WITH (FORMAT csv, HEADER true)"`,
-        { env: { ...process.env, PGOPTIONS: `-c search_path=${elsewhere}` } },
+        {
+          timeout: 60_000,
+          env: { ...process.env, PGOPTIONS: `-c search_path=${elsewhere} -c lock_timeout=30s` },
+        },
       );
     const diff = await db.pool.query<{ missing: number; extra: number; loaded: number }>(
       `SELECT (SELECT count(*)::int FROM (SELECT * FROM ${elsewhere}.expected EXCEPT SELECT * FROM ${elsewhere}.observations_archive) x) AS missing,

@@ -34,7 +34,9 @@ describe('archive CSV (PostgreSQL COPY csv)', () => {
       execFileSync('psql', [url, '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-c', sql], {
         input,
         encoding: 'utf8',
-        env: { ...process.env, PGOPTIONS: '-c client_min_messages=warning' },
+        // A lock this process holds would block psql, and with it this event loop, for good.
+        timeout: 60_000,
+        env: { ...process.env, PGOPTIONS: '-c client_min_messages=warning -c lock_timeout=30s' },
       });
     psql(
       'DROP TABLE IF EXISTS pw_archive_csv_probe; CREATE TABLE pw_archive_csv_probe (n int PRIMARY KEY, v text); ' +
