@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ParcelwatchError } from '../../src/core/errors';
+import { MAX_FEATURE_NUMBERS } from '../../src/store/import/geojson-reader';
 import { importParcels } from '../../src/store/import/import-parcels';
 import { MAX_PARCEL_VERTICES } from '../../src/store/import/prepare-feature';
 import {
@@ -138,8 +139,26 @@ const REFUSED: RefusedFile[] = [
       return file;
     },
     code: 'IMPORT_REJECTED',
+    // Refused while it streams past, before it is assembled in memory.
     message: new RegExp(
-      `row 1 \\(id "big"\\): has 400,001 vertices, more than the ${MAX_PARCEL_VERTICES.toLocaleString('en')} a parcel may have; simplify it`,
+      `row 1 \\(id "big"\\): holds more than ${MAX_FEATURE_NUMBERS.toLocaleString('en')} numbers, more than a parcel of at most ${MAX_PARCEL_VERTICES.toLocaleString('en')} vertices and its attributes can; simplify it`,
+    ),
+  },
+  {
+    name: 'a polygon of 150 000 vertices',
+    file: (scratch) => {
+      const n = 150_000;
+      const ring: number[][] = [];
+      for (let i = 0; i < n; i++) {
+        const a = (2 * Math.PI * i) / n;
+        ring.push([5.1 + 0.003 * Math.cos(a), 52.1 + 0.002 * Math.sin(a)]);
+      }
+      ring.push(ring[0]!);
+      return oneParcel(scratch, 'many-vertices.geojson', ring);
+    },
+    code: 'IMPORT_REJECTED',
+    message: new RegExp(
+      `row 1 \\(id "big"\\): has 150,001 vertices, more than the ${MAX_PARCEL_VERTICES.toLocaleString('en')} a parcel may have; simplify it`,
     ),
   },
   {

@@ -6,6 +6,7 @@ import { parser as jsonParser } from 'stream-json/Parser';
 import { BadInputError } from '../../core/errors';
 import { type Crs, resolveCrs } from '../../core/geo/crs';
 import type { FeatureReader, ReaderOptions, SourceFeature } from './feature-reader';
+import { MAX_PARCEL_VERTICES } from './prepare-feature';
 import { strictUtf8 } from './utf8-text';
 
 /**
@@ -18,6 +19,13 @@ import { strictUtf8 } from './utf8-text';
 /** Features parsed ahead of the importer before the file stream is paused. */
 const QUEUE_HIGH_WATER = 256;
 
+/**
+ * Numbers one feature may hold: every vertex of the largest parcel with four ordinates (XYZM),
+ * plus room for numeric attributes. A feature beyond it is rejected while it streams past, never
+ * assembled, so a single huge polygon cannot take the memory the streaming read saves.
+ */
+export const MAX_FEATURE_NUMBERS = 4 * MAX_PARCEL_VERTICES + 10_000;
+
 interface Token {
   name: string;
   value?: string;
@@ -28,7 +36,8 @@ type State =
   | { kind: 'value'; key: string }
   | { kind: 'assemble'; key: string; assembler: Assembler }
   | { kind: 'features' }
-  | { kind: 'feature'; assembler: Assembler }
+  | { kind: 'feature'; assembler: Assembler; numbers: number }
+  | { kind: 'oversized'; depth: number; partial: unknown }
   | { kind: 'end' };
 
 /** Opens a GeoJSON file and reads up to its first feature (to learn its CRS and fields). */
@@ -80,6 +89,12 @@ export async function openGeoJson(
     }
   };
 
+  const enqueue = (feature: SourceFeature) => {
+    queue.push(feature);
+    if (queue.length - head >= QUEUE_HIGH_WATER) parser.pause();
+    signal();
+  };
+
   const onToken = (token: Token) => {
     switch (state.kind) {
       case 'top':
@@ -123,20 +138,35 @@ export async function openGeoJson(
         } else if (token.name === 'startObject') {
           const assembler = new Assembler();
           assembler.consume(token);
-          state = { kind: 'feature', assembler };
+          state = { kind: 'feature', assembler, numbers: 0 };
         } else {
           rows++;
           queue.push(notAFeature(rows, `a ${token.name.replace(/Value$/, '')}`));
         }
         return;
       case 'feature':
+        if (token.name === 'numberValue' && ++state.numbers > MAX_FEATURE_NUMBERS) {
+          // Drop what was assembled and let the rest of the feature stream past.
+          // The feature object as far as assembled: its id and properties, when they came first.
+          const { assembler } = state;
+          const partial = assembler.stack.length > 0 ? assembler.stack[0] : assembler.current;
+          state = { kind: 'oversized', depth: assembler.depth, partial };
+          return;
+        }
         state.assembler.consume(token);
         if (state.assembler.done) {
           rows++;
-          queue.push(toSourceFeature(rows, state.assembler.current));
+          enqueue(toSourceFeature(rows, state.assembler.current));
           state = { kind: 'features' };
-          if (queue.length - head >= QUEUE_HIGH_WATER) parser.pause();
-          signal();
+        }
+        return;
+      case 'oversized':
+        if (token.name === 'startObject' || token.name === 'startArray') state.depth++;
+        else if (token.name === 'endObject' || token.name === 'endArray') state.depth--;
+        if (state.depth === 0) {
+          rows++;
+          enqueue(oversizedFeature(rows, state.partial));
+          state = { kind: 'features' };
         }
         return;
       case 'end':
@@ -265,6 +295,20 @@ function notAFeature(row: number, what: string): SourceFeature {
     properties: {},
     geometry: null,
     problem: `is ${what}, not a GeoJSON Feature object`,
+  };
+}
+
+function oversizedFeature(row: number, partial: unknown): SourceFeature {
+  const { featureId, properties } = toSourceFeature(row, {
+    ...(partial as object),
+    type: 'Feature',
+  });
+  return {
+    row,
+    featureId,
+    properties,
+    geometry: null,
+    problem: `holds more than ${MAX_FEATURE_NUMBERS.toLocaleString('en')} numbers, more than a parcel of at most ${MAX_PARCEL_VERTICES.toLocaleString('en')} vertices and its attributes can; simplify it (e.g. \`ogr2ogr -simplify 0.5\`) or check how it was made`,
   };
 }
 

@@ -3,7 +3,7 @@ import { createWriteStream, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { BadInputError } from '../../../src/core/errors';
 import type { SourceFeature } from '../../../src/store/import/feature-reader';
-import { openGeoJson } from '../../../src/store/import/geojson-reader';
+import { MAX_FEATURE_NUMBERS, openGeoJson } from '../../../src/store/import/geojson-reader';
 import {
   BRP_GEOJSON,
   brpCollection,
@@ -179,6 +179,40 @@ describe('GeoJSON parcel reader (streamed)', () => {
     await assert.rejects(
       readAll(truncated),
       /truncated\.geojson is not valid JSON after feature row 1/,
+    );
+  });
+
+  it('rejects a feature with more numbers than a parcel can hold as it streams past, and reads on', async () => {
+    // A ring of 210 000 vertices: 420 000 numbers, past MAX_FEATURE_NUMBERS (410 000).
+    const ring: number[][] = [];
+    for (let i = 0; i < 210_000; i++) {
+      const angle = (2 * Math.PI * i) / 210_000;
+      ring.push([5 + 0.01 * Math.cos(angle), 52 + 0.01 * Math.sin(angle)]);
+    }
+    ring.push(ring[0]!);
+    const file = writeCollection(dir, 'huge.geojson', {
+      type: 'FeatureCollection',
+      features: [
+        feature('a', square(5, 52)),
+        feature('huge', { type: 'Polygon', coordinates: [ring] }, { area: 1 }),
+        feature('b', square(5.1, 52)),
+      ],
+    });
+    const [first, huge, last] = await readAll(file);
+    assert.deepEqual(first?.properties, { id: 'a' });
+    // Its id and attributes (read before the geometry) still name it.
+    assert.deepEqual(
+      [huge?.row, huge?.properties, huge?.geometry],
+      [2, { id: 'huge', area: 1 }, null],
+    );
+    assert.equal(MAX_FEATURE_NUMBERS, 410_000);
+    assert.match(
+      huge?.problem ?? '',
+      /^holds more than 410,000 numbers, more than a parcel of at most 100,000 vertices and its attributes can; simplify it/,
+    );
+    assert.deepEqual(
+      [last?.row, last?.properties, last?.geometry],
+      [3, { id: 'b' }, square(5.1, 52)],
     );
   });
 });
