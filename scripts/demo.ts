@@ -11,6 +11,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config';
 import { addIsoWeeks, formatIsoWeek, isoWeekOf } from '../src/core/time/iso-week';
+import { recordAudit } from '../src/store/db/audit-log';
 import { redactUrl } from '../src/store/db/connection';
 import { openDatabase } from '../src/store/db/database';
 import { watchParcels } from '../src/store/db/parcels-repo';
@@ -18,7 +19,7 @@ import { importParcels } from '../src/store/import/import-parcels';
 import { connectClient } from '../src/temporal/connection';
 import { followProgress } from '../src/temporal/runs';
 import type { BackfillWeek } from '../src/workflows/backfill';
-import { type DemoApi, demoApiKey, startDemoApi } from './demo-api';
+import { DEMO_ACTOR, type DemoApi, demoApiKey, startDemoApi } from './demo-api';
 import { runDir } from './provision/paths';
 import { assertPortFree, isListening } from './provision/ports';
 import { isAlive, startDaemon, stopDaemon, waitUntil } from './provision/process';
@@ -100,11 +101,20 @@ async function main(): Promise<void> {
   let api: DemoApi;
   try {
     // Through the importer users run (`parcelwatch parcels import`): checked by PostGIS, idempotent.
+    // Recorded in the audit log as the CLI records them, with the demo as the actor.
     const imported = await importParcels(db, dataset.parcelsPath, {
       source: 'demo',
       groupMaxParcels: config.pipeline.groupMaxParcels,
+      actor: DEMO_ACTOR,
     });
-    await watchParcels(db, { source: 'demo' }, true);
+    await watchParcels(db, { source: 'demo' }, true, {
+      audit: {
+        actor: DEMO_ACTOR,
+        action: 'parcels.watch',
+        target: 'source:demo',
+        details: { selector: { source: 'demo' } },
+      },
+    });
     log(
       `parcels: ${imported.inserted} imported, ${imported.updated} updated, ${imported.unchanged} unchanged; all watched`,
     );
@@ -130,8 +140,14 @@ async function main(): Promise<void> {
       const handle = await client.workflow.start('backfill', {
         taskQueue: config.temporal.taskQueues.io,
         workflowId,
-        args: [{ from, to, triggeredBy: 'demo' }],
+        args: [{ from, to, triggeredBy: DEMO_ACTOR }],
         workflowIdConflictPolicy: 'USE_EXISTING',
+      });
+      await recordAudit(db, {
+        actor: DEMO_ACTOR,
+        action: 'backfill.start',
+        target: `workflow:${workflowId}`,
+        details: { runId: handle.firstExecutionRunId, from, to },
       });
       log(`backfill ${from}..${to} running as ${workflowId}…`);
       await followProgress<{ done: number; remaining: number; current: string | null }>(

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort, isListening } from '../../scripts/provision/ports';
-import { runNode } from '../helpers/cli';
+import { runCli, runNode } from '../helpers/cli';
 import { REPO_ROOT } from '../helpers/services';
 
 describe('demo command on embedded defaults (smoke test)', function () {
@@ -62,6 +62,20 @@ describe('demo command on embedded defaults (smoke test)', function () {
       const body = (await page.json()) as { items: Array<{ source: string; watched: boolean }> };
       assert.equal(body.items.length, 5);
       assert.ok(body.items.every((p) => p.source === 'demo' && p.watched));
+
+      // What the demo did is in the audit log, as the CLI would have recorded it.
+      const audit = await runCli(['audit', 'list', '--actor', 'demo', '--json'], {
+        DATABASE_URL: `postgres://postgres@127.0.0.1:${ports.PARCELWATCH_PG_PORT}/postgres`,
+        PARCELWATCH_HOME: home,
+      });
+      assert.equal(audit.code, 0, audit.stderr);
+      const entries = JSON.parse(audit.stdout) as Array<{ action: string; target: string }>;
+      assert.deepEqual(entries.map((e) => e.action).sort(), [
+        'api-key.create',
+        'backfill.start',
+        'parcels.import',
+        'parcels.watch',
+      ]);
 
       // stack:down stops everything the demo started, the API included.
       const stopped = await down();
