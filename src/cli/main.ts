@@ -4,6 +4,7 @@ import { registerApi } from './commands/api';
 import { registerAudit } from './commands/audit';
 import { registerCheck } from './commands/check';
 import { registerCompute } from './commands/compute';
+import { registerCosts } from './commands/costs';
 import { registerDatasets } from './commands/datasets';
 import { registerDb } from './commands/db';
 import { registerExport } from './commands/export';
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   registerExport(program);
   registerDatasets(program);
   registerLineage(program);
+  registerCosts(program);
   return program;
 }
 
