@@ -47,7 +47,12 @@ export async function extractZipEntries(
         failure = new Error(`it inflates past ${MAX_EXTRACTED_BYTES / 1024 ** 3} GiB`);
         return;
       }
-      writeSync(fd, chunk);
+      try {
+        writeAll(fd, chunk);
+      } catch (error) {
+        failure = diskError(label, dir, error as NodeJS.ErrnoException);
+        return;
+      }
       if (final) {
         closeSync(fd);
         open.delete(fd);
@@ -67,6 +72,7 @@ export async function extractZipEntries(
   } finally {
     for (const fd of open) closeSync(fd);
   }
+  if (failure instanceof BadInputError) throw failure;
   if (failure || open.size > 0) {
     throw new BadInputError(
       `${label} cannot be unzipped (${failure?.message ?? 'an entry is cut short'}); check the archive (e.g. \`unzip -t ${label}\`) or unzip it and import the .shp`,
@@ -74,4 +80,20 @@ export async function extractZipEntries(
     );
   }
   return entries;
+}
+
+/** Writes all of `chunk`: a write may take only part of it (a file system filling up does that). */
+function writeAll(fd: number, chunk: Uint8Array): void {
+  for (let offset = 0; offset < chunk.byteLength; ) {
+    offset += writeSync(fd, chunk, offset, chunk.byteLength - offset);
+  }
+}
+
+/** A write of an extracted entry failed: the folder's file system, not the archive, is at fault. */
+function diskError(label: string, dir: string, error: NodeJS.ErrnoException): Error {
+  if (error.code !== 'ENOSPC' && error.code !== 'EDQUOT') return error;
+  return new BadInputError(
+    `${label} does not fit in ${path.dirname(dir)}: its file system filled up while unzipping; set TMPDIR to a folder with more room, or unzip it elsewhere and import the .shp`,
+    { code: 'ZIP_NO_SPACE', cause: error },
+  );
 }

@@ -86,6 +86,37 @@ describe('Shapefile parcel reader (zipped or not)', () => {
     assert.equal(temporary(), before);
   });
 
+  it('names a full temp file system, not the archive, and leaves nothing in it', async function () {
+    // A 1 MB tmpfs as TMPDIR (needs root, as CI has; skipped elsewhere).
+    const small = path.join(dir, 'small-tmp');
+    mkdirSync(small, { recursive: true });
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', small], { stdio: 'ignore' });
+    } catch {
+      this.skip();
+    }
+    const previous = process.env.TMPDIR;
+    try {
+      const parts = path.join(dir, 'roomy');
+      mkdirSync(parts, { recursive: true });
+      writeFileSync(path.join(parts, 'big.shp'), Buffer.alloc(4 * 1024 ** 2));
+      const zip = path.join(dir, 'roomy.zip');
+      execFileSync('zip', ['-q', '-j', zip, path.join(parts, 'big.shp')], { timeout: 60_000 });
+      process.env.TMPDIR = small;
+      await assert.rejects(
+        readAll(zip),
+        new RegExp(
+          `^BadInputError: roomy\\.zip does not fit in ${small}: its file system filled up while unzipping; set TMPDIR to a folder with more room`,
+        ),
+      );
+      assert.deepEqual(readdirSync(small), []);
+    } finally {
+      if (previous === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = previous;
+      execFileSync('umount', [small], { stdio: 'ignore' });
+    }
+  });
+
   it('decodes the DBF with the .cpg encoding, windows-1252 without one, or --encoding', async () => {
     const utf8 = accentedShapefile(dir, 'utf8', ['-lco', 'ENCODING=UTF-8']);
     assert.equal((await readAll(utf8))[0].properties.gewas, 'Maïs, snij-');
