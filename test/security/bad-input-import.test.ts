@@ -271,7 +271,7 @@ const REFUSED: RefusedFile[] = [
       return file;
     },
     code: 'GPKG_DAMAGED',
-    message: /half\.gpkg is a damaged or truncated GeoPackage \(SQLite says: .*\); copy it again/,
+    message: /half\.gpkg is a damaged or truncated GeoPackage \(.*\); copy it again/,
   },
   {
     name: 'a zipped Shapefile cut in half',

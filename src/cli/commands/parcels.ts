@@ -12,7 +12,7 @@ import { addSelectionOptions, buildSelector, type SelectionOptions } from '../pa
 import { parseInteger, parseList } from '../parse';
 import { createProgress } from '../progress';
 
-/** Loaded on use: the readers (sql.js, shapefile, stream-json) are not needed by other commands. */
+/** Loaded on use: the readers (SQLite pages, shapefile, stream-json) are not needed by other commands. */
 const importer = () =>
   require('../../store/import/import-parcels') as typeof import('../../store/import/import-parcels');
 const repo = () =>

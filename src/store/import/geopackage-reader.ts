@@ -1,27 +1,22 @@
-import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import initSqlJs, { type Database as SqliteDatabase, type SqlValue } from 'sql.js';
 import { BadInputError } from '../../core/errors';
 import { type Crs, resolveCrs } from '../../core/geo/crs';
 import { decodeGeoPackageGeometry } from '../../core/geo/wkb';
 import type { CrsOrigin, FeatureReader, ReaderOptions, SourceFeature } from './feature-reader';
+import { SqliteFile, SqliteFileError, type SqliteValue } from './sqlite-file';
+import { findTable, readSmallTable, type SqliteTable, tableRows } from './sqlite-table';
 import { epsgOfWkt, wktName } from './wkt-crs';
 
 /**
- * A GeoPackage's feature table read through sql.js (SQLite compiled to WebAssembly). sql.js holds
- * the whole file in memory, so GeoPackages are limited in size; rows are then stepped through one
- * statement, in primary-key order, one feature at a time.
+ * A GeoPackage's feature table read through our own SQLite file reader, page by page, so memory
+ * stays flat whatever the file size; rows come in rowid order (the primary-key order of a GeoPackage
+ * feature table, whose key is an INTEGER PRIMARY KEY), one feature at a time.
  */
-
-/** Largest GeoPackage read: sql.js copies the file into its WebAssembly heap (about twice this at peak). */
-export const MAX_GEOPACKAGE_BYTES = 1024 ** 3;
-
-let sqlJs: ReturnType<typeof initSqlJs> | undefined;
 
 interface Layer {
   table: string;
   geometryColumn: string;
-  srsId: number;
+  srsId: SqliteValue;
 }
 
 export async function openGeoPackage(
@@ -29,59 +24,54 @@ export async function openGeoPackage(
   options: ReaderOptions = {},
 ): Promise<FeatureReader> {
   const name = path.basename(file);
-  const size = (await stat(file)).size;
-  if (size > MAX_GEOPACKAGE_BYTES) {
-    throw new BadInputError(
-      `${name} is ${(size / 1024 ** 3).toFixed(1)} GiB; GeoPackages are read whole into memory and the limit is ${MAX_GEOPACKAGE_BYTES / 1024 ** 3} GiB — convert it first, e.g. \`ogr2ogr -f GeoJSON parcels.geojson ${name}\`, and import the GeoJSON (streamed)`,
-      { code: 'GPKG_TOO_LARGE' },
-    );
-  }
-  sqlJs ??= initSqlJs();
-  const SQL = await sqlJs;
-  let db: SqliteDatabase;
-  const bytes = await readFile(file);
+  let db: SqliteFile;
   try {
-    db = new SQL.Database(bytes);
-    db.exec('SELECT count(*) FROM sqlite_master');
+    db = SqliteFile.open(file);
+    db.schema();
   } catch (error) {
-    // An SQLite header that SQLite then cannot read: a file cut short or damaged in transfer.
-    const damaged = bytes.subarray(0, 16).toString('latin1').startsWith('SQLite format 3');
-    throw new BadInputError(
-      damaged
-        ? `${name} is a damaged or truncated GeoPackage (SQLite says: ${(error as Error).message}); copy it again, or check it with \`ogrinfo ${name}\``
-        : `${name} is not a GeoPackage (SQLite says: ${(error as Error).message})`,
-      { code: damaged ? 'GPKG_DAMAGED' : 'GPKG_INVALID', cause: error },
-    );
+    throw openError(name, error);
   }
   try {
     const layer = chooseLayer(db, name, options.layer);
-    const quotedTable = quote(layer.table);
-    const columns = rows(db, `PRAGMA table_info(${quotedTable})`) as Array<
-      [number, string, string, number, unknown, number]
-    >;
-    const pk = columns.find(([, , type, , , isPk]) => isPk === 1 && /^INT/i.test(type))?.[1];
-    const fields = columns
-      .map(([, column]) => column)
-      .filter((column) => column !== pk && column !== layer.geometryColumn);
+    const table = readTable(db, name, layer.table);
+    if (!table)
+      throw damagedError(name, `its gpkg_contents names table ${layer.table}, which it lacks`);
+    const columns = table.columns;
+    const pkIndex = columns.findIndex((c) => c.pk === 1 && /^INT/i.test(c.type));
+    const pk = pkIndex < 0 ? undefined : columns[pkIndex].name;
+    const geometryIndex = columns.findIndex((c) => c.name === layer.geometryColumn);
+    const fieldIndexes = columns
+      .map((_, i) => i)
+      .filter((i) => i !== pkIndex && columns[i].name !== layer.geometryColumn);
+    const fields = fieldIndexes.map((i) => columns[i].name);
     const { crs, origin } = layerCrs(db, name, layer, options.srs);
-    const total = Number(rows(db, `SELECT count(*) FROM ${quotedTable}`)[0]?.[0] ?? 0);
+    const total = guard(name, () => db.countRows(table.rootPage));
     let done = 0;
     const describe = `${name} (layer ${layer.table})`;
 
     async function* features(): AsyncGenerator<SourceFeature> {
-      const key = pk === undefined ? 'rowid' : quote(pk);
-      const statement = db.prepare(
-        `SELECT ${key}, ${quote(layer.geometryColumn)}${fields.map((f) => `, ${quote(f)}`).join('')}
-           FROM ${quotedTable} ORDER BY ${key}`,
-      );
-      try {
-        while (statement.step()) {
-          const values = statement.get();
-          done++;
-          yield toFeature(done, values, fields, pk !== undefined);
+      const rows = tableRows(db, table as SqliteTable);
+      for (;;) {
+        let next: IteratorResult<{ rowid: number; values: SqliteValue[] }>;
+        try {
+          next = rows.next();
+        } catch (error) {
+          throw damagedError(
+            name,
+            `layer ${layer.table}, after row ${done}: ${(error as Error).message}`,
+            error,
+          );
         }
-      } finally {
-        statement.free();
+        if (next.done) return;
+        const { values } = next.value;
+        done++;
+        yield toFeature(
+          done,
+          pkIndex < 0 ? undefined : values[pkIndex],
+          geometryIndex < 0 ? null : values[geometryIndex],
+          fieldIndexes.map((i) => values[i]),
+          fields,
+        );
       }
     }
 
@@ -103,26 +93,88 @@ export async function openGeoPackage(
   }
 }
 
-function chooseLayer(db: SqliteDatabase, name: string, wanted: string | undefined): Layer {
-  let layers: Layer[];
-  try {
-    layers = (
-      rows(
-        db,
-        `SELECT c.table_name, g.column_name, g.srs_id FROM gpkg_contents c
-           JOIN gpkg_geometry_columns g ON g.table_name = c.table_name
-          WHERE c.data_type = 'features' ORDER BY c.table_name`,
-      ) as Array<[string, string, number]>
-    ).map(([table, geometryColumn, srsId]) => ({ table, geometryColumn, srsId }));
-  } catch (error) {
-    throw new BadInputError(
-      `${name} is an SQLite file but not a GeoPackage (no gpkg_contents / gpkg_geometry_columns)`,
-      {
+/** Why the file could not be opened, worded for a GeoPackage. */
+function openError(name: string, error: unknown): BadInputError {
+  if (!(error instanceof SqliteFileError)) {
+    return new BadInputError(`${name} cannot be read (${(error as Error).message})`, {
+      code: 'GPKG_INVALID',
+      cause: error,
+    });
+  }
+  switch (error.problem) {
+    case 'not-sqlite':
+      return new BadInputError(`${name} is not a GeoPackage (${error.message})`, {
         code: 'GPKG_INVALID',
         cause: error,
-      },
+      });
+    case 'damaged':
+      return damagedError(name, error.message, error);
+    case 'unsupported':
+      return new BadInputError(
+        `${name} cannot be read: ${error.message}; convert it, e.g. \`ogr2ogr -f GPKG converted.gpkg ${name}\``,
+        { code: 'GPKG_INVALID', cause: error },
+      );
+    case 'journal':
+      return new BadInputError(
+        `${name} cannot be read as it is: ${error.message}; open it once with SQLite or GDAL to finish the write (e.g. \`ogrinfo ${name}\`, or \`sqlite3 ${name} 'PRAGMA wal_checkpoint(TRUNCATE)'\`), or convert it with \`ogr2ogr -f GPKG copy.gpkg ${name}\` and import the copy`,
+        { code: 'GPKG_INVALID', cause: error },
+      );
+  }
+}
+
+function damagedError(name: string, detail: string, cause?: unknown): BadInputError {
+  return new BadInputError(
+    `${name} is a damaged or truncated GeoPackage (${detail}); copy it again, or check it with \`ogrinfo ${name}\``,
+    { code: 'GPKG_DAMAGED', cause },
+  );
+}
+
+/** Runs a read of the file's metadata, naming a damaged file as such. */
+function guard<T>(name: string, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof BadInputError) throw error;
+    if (error instanceof SqliteFileError) throw openError(name, error);
+    throw new BadInputError(`${name} cannot be read (${(error as Error).message})`, {
+      code: 'GPKG_INVALID',
+      cause: error,
+    });
+  }
+}
+
+function readTable(db: SqliteFile, name: string, table: string): SqliteTable | undefined {
+  return guard(name, () => findTable(db, table));
+}
+
+function metadata(db: SqliteFile, name: string, table: string): Array<Record<string, SqliteValue>> {
+  const found = readTable(db, name, table);
+  if (!found) {
+    throw new BadInputError(
+      `${name} is an SQLite file but not a GeoPackage (no gpkg_contents / gpkg_geometry_columns)`,
+      { code: 'GPKG_INVALID' },
     );
   }
+  return guard(name, () => readSmallTable(db, found));
+}
+
+function chooseLayer(db: SqliteFile, name: string, wanted: string | undefined): Layer {
+  const contents = metadata(db, name, 'gpkg_contents');
+  const geometryColumns = metadata(db, name, 'gpkg_geometry_columns');
+  // gpkg_contents JOIN gpkg_geometry_columns USING (table_name) WHERE data_type = 'features'.
+  const layers: Layer[] = contents
+    .filter((c) => c.data_type === 'features')
+    .flatMap((c) =>
+      geometryColumns
+        .filter((g) => g.table_name === c.table_name)
+        .map((g) => ({
+          table: String(c.table_name),
+          geometryColumn: String(g.column_name),
+          srsId: g.srs_id,
+        })),
+    )
+    // ORDER BY table_name: SQLite's BINARY collation compares UTF-8 bytes.
+    .sort((a, b) => Buffer.compare(Buffer.from(a.table), Buffer.from(b.table)));
   if (layers.length === 0) {
     throw new BadInputError(`${name} holds no feature table; nothing to import`, {
       code: 'GPKG_NO_LAYER',
@@ -150,23 +202,24 @@ function chooseLayer(db: SqliteDatabase, name: string, wanted: string | undefine
 }
 
 function layerCrs(
-  db: SqliteDatabase,
+  db: SqliteFile,
   name: string,
   layer: Layer,
   srs: string | undefined,
 ): { crs: Crs; origin: CrsOrigin } {
   if (srs !== undefined) return { crs: resolveCrs(srs), origin: 'option' };
-  const [row] = rows(
-    db,
-    'SELECT organization, organization_coordsys_id, definition FROM gpkg_spatial_ref_sys WHERE srs_id = ?',
-    [layer.srsId],
-  ) as Array<[string, number, string]>;
-  if (row && row[0].toUpperCase() === 'EPSG' && row[1] > 0) {
-    return { crs: resolveCrs(`EPSG:${row[1]}`), origin: 'file' };
+  const row = metadata(db, name, 'gpkg_spatial_ref_sys').find(
+    (r) => r.srs_id === layer.srsId && r.srs_id !== null,
+  );
+  const organization = typeof row?.organization === 'string' ? row.organization : '';
+  const code = row?.organization_coordsys_id;
+  if (organization.toUpperCase() === 'EPSG' && typeof code === 'number' && code > 0) {
+    return { crs: resolveCrs(`EPSG:${code}`), origin: 'file' };
   }
-  const epsg = row ? epsgOfWkt(row[2] ?? '') : undefined;
+  const definition = typeof row?.definition === 'string' ? row.definition : '';
+  const epsg = row ? epsgOfWkt(definition) : undefined;
   if (epsg !== undefined) return { crs: resolveCrs(`EPSG:${epsg}`), origin: 'file' };
-  const described = row ? ` ("${wktName(row[2] ?? '') ?? row[2]}")` : '';
+  const described = row ? ` ("${wktName(definition) ?? definition}")` : '';
   throw new BadInputError(
     `${name}: layer ${layer.table} has SRS ${layer.srsId}${described}, which parcelwatch cannot identify; say which CRS the coordinates are in with --srs (e.g. --srs EPSG:28992 or a proj4 string)`,
     { code: 'CRS_UNDEFINED' },
@@ -175,23 +228,23 @@ function layerCrs(
 
 function toFeature(
   row: number,
-  values: SqlValue[],
+  key: SqliteValue | undefined,
+  blob: SqliteValue,
+  values: SqliteValue[],
   fields: string[],
-  hasPk: boolean,
 ): SourceFeature {
   const properties: Record<string, unknown> = {};
   fields.forEach((field, i) => {
-    const value = values[i + 2];
+    const value = values[i];
     // Blobs are not attributes a person reads; JSON could not hold them anyway.
     if (!(value instanceof Uint8Array)) properties[field] = value;
   });
   const feature: SourceFeature = {
     row,
-    featureId: hasPk ? String(values[0]) : undefined,
+    featureId: key === undefined ? undefined : String(key),
     properties,
     geometry: null,
   };
-  const blob = values[1];
   if (blob === null) return feature;
   if (!(blob instanceof Uint8Array)) {
     return {
@@ -205,12 +258,4 @@ function toFeature(
   } catch (error) {
     return { ...feature, problem: `geometry cannot be decoded (${(error as Error).message})` };
   }
-}
-
-function rows(db: SqliteDatabase, sql: string, params: SqlValue[] = []): SqlValue[][] {
-  return db.exec(sql, params)[0]?.values ?? [];
-}
-
-function quote(identifier: string): string {
-  return `"${identifier.replace(/"/g, '""')}"`;
 }

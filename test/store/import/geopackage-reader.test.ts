@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import initSqlJs from 'sql.js';
 import type { Polygon } from '../../../src/core/geo/types';
+import { decodeGeoPackageGeometry } from '../../../src/core/geo/wkb';
 import type { SourceFeature } from '../../../src/store/import/feature-reader';
 import { openGeoPackage } from '../../../src/store/import/geopackage-reader';
 import {
@@ -31,7 +33,7 @@ function wktRings(wkt: string): number[][][] {
   );
 }
 
-describe('GeoPackage parcel reader (sql.js)', () => {
+describe('GeoPackage parcel reader (pages read on demand)', () => {
   const dir = scratchDir();
   after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -73,6 +75,50 @@ describe('GeoPackage parcel reader (sql.js)', () => {
       jaar: 2023,
       status: 'Voorgesteld',
     });
+  });
+
+  it('reads the BRP layer exactly as sql.js (SQLite) reads it: keys, attributes, geometries', async () => {
+    const SQL = await initSqlJs();
+    const db = new SQL.Database(readFileSync(BRP_GPKG));
+    const result = db.exec('SELECT * FROM brp_gewas ORDER BY id')[0];
+    db.close();
+    const expected = result.values.map((values) => {
+      const row = Object.fromEntries(result.columns.map((c, i) => [c, values[i]]));
+      const { id, geom, ...properties } = row;
+      return {
+        featureId: String(id),
+        properties,
+        geometry: decodeGeoPackageGeometry(geom as Uint8Array).geometry,
+      };
+    });
+    const got = (await readAll(BRP_GPKG)).map(({ featureId, properties, geometry }) => ({
+      featureId,
+      properties,
+      geometry,
+    }));
+    assert.equal(got.length, 100);
+    assert.deepEqual(got, expected);
+  });
+
+  it('refuses a truncated GeoPackage at open, and one with an unfinished write-ahead log', async () => {
+    const bytes = readFileSync(BRP_GPKG);
+    const cut = path.join(dir, 'cut.gpkg');
+    writeFileSync(cut, bytes.subarray(0, bytes.length - 4096));
+    await assert.rejects(openGeoPackage(cut), (error: Error & { code?: string }) => {
+      assert.equal(error.code, 'GPKG_DAMAGED');
+      assert.match(
+        error.message,
+        /cut\.gpkg is a damaged or truncated GeoPackage \(the header says \d+ pages of \d+ bytes, but the file holds \d+ bytes\); copy it again, or check it with `ogrinfo cut\.gpkg`/,
+      );
+      return true;
+    });
+    const wal = path.join(dir, 'wal.gpkg');
+    writeFileSync(wal, bytes);
+    writeFileSync(`${wal}-wal`, 'pending changes');
+    await assert.rejects(
+      openGeoPackage(wal),
+      /wal\.gpkg cannot be read as it is: a write-ahead log \(-wal\) lies beside it.*ogr2ogr -f GPKG copy\.gpkg wal\.gpkg/,
+    );
   });
 
   it('asks for --layer when the file holds several feature tables, and reads the one named', async () => {
@@ -147,7 +193,7 @@ describe('GeoPackage parcel reader (sql.js)', () => {
   it('refuses files that are not GeoPackages', async () => {
     const text = path.join(dir, 'text.gpkg');
     writeFileSync(text, 'not sqlite at all, just some text that is long enough to be a header');
-    await assert.rejects(openGeoPackage(text), /text\.gpkg is not a GeoPackage \(SQLite says: /);
+    await assert.rejects(openGeoPackage(text), /text\.gpkg is not a GeoPackage \(no SQLite header/);
     const plain = path.join(dir, 'plain.gpkg');
     execFileSync('python3', [
       '-c',
