@@ -1,7 +1,8 @@
 /**
- * npx tsx bench/import.ts [-- --parcels 1000000] [-- --json]
+ * npx tsx bench/import.ts [-- --parcels 1000000] [-- --format geojson|gpkg] [-- --json]
  *
- * `parcelwatch parcels import` of a generated GeoJSON of N parcels (default 1 000 000, about 1.5 ha
+ * `parcelwatch parcels import` of a generated GeoJSON (or, with --format gpkg, the same parcels
+ * converted to a GeoPackage by ogr2ogr) of N parcels (default 1 000 000, about 1.5 ha
  * quadrilaterals over the Netherlands, tiles 31U/32U), as a whole process under /usr/bin/time, into
  * a fresh scratch database: first import (inserts and grouping), then the same file again
  * (everything unchanged). Prints wall time, rows/s and peak RSS (maxRSS); asserts nothing about
@@ -80,6 +81,21 @@ async function generate(parcels: number): Promise<string> {
   return file;
 }
 
+/** The generated parcels as a GeoPackage, converted once by GDAL and cached beside the GeoJSON. */
+function asGeoPackage(geojson: string): string {
+  const file = geojson.replace(/\.geojson$/, '.gpkg');
+  if (existsSync(file)) return file;
+  const partial = `${file}.partial`;
+  const converted = spawnSync(
+    'ogr2ogr',
+    ['-f', 'GPKG', partial, geojson, '-nln', 'parcels', '-gt', '65536'],
+    { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  if (converted.status !== 0) throw new Error(`ogr2ogr failed: ${converted.stderr}`);
+  renameSync(partial, file);
+  return file;
+}
+
 async function scratchDatabase(): Promise<string> {
   const admin = new Client({ connectionString: testAdminUrl() });
   await admin.connect();
@@ -146,12 +162,17 @@ async function main(): Promise<void> {
     options: {
       json: { type: 'boolean', default: false },
       parcels: { type: 'string', default: '1000000' },
+      format: { type: 'string', default: 'geojson' },
     },
   });
+  if (values.format !== 'geojson' && values.format !== 'gpkg')
+    throw new Error(`--format ${values.format}: give geojson or gpkg`);
   const parcels = Number(values.parcels);
   const log = (line: string) => !values.json && process.stderr.write(`${line}\n`);
   log(`generating ${parcels} parcels (cached in bench/.data after the first run)…`);
-  const file = await generate(parcels);
+  const geojson = await generate(parcels);
+  if (values.format === 'gpkg') log('converting to a GeoPackage with ogr2ogr (cached too)…');
+  const file = values.format === 'gpkg' ? asGeoPackage(geojson) : geojson;
   log(`${path.relative(ROOT, file)}: ${(statSync(file).size / 1024 ** 2).toFixed(0)} MB`);
   const url = await scratchDatabase();
   log('first import (inserts, grouping)…');
@@ -159,7 +180,7 @@ async function main(): Promise<void> {
   log('second import of the same file (nothing changes)…');
   const second = runImport(file, url);
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ parcels, first, second })}\n`);
+    process.stdout.write(`${JSON.stringify({ parcels, format: values.format, first, second })}\n`);
     return;
   }
   for (const [label, run] of [
@@ -167,7 +188,7 @@ async function main(): Promise<void> {
     ['re-import', second],
   ] as const) {
     process.stdout.write(
-      `${label.padEnd(13)} ${parcels} parcels: ${run.wall_s} s wall (${run.import_s} s in the import), ${run.rows_per_s} rows/s, peak RSS ${run.peak_rss_mb} MB; inserted ${run.inserted}, unchanged ${run.unchanged}\n`,
+      `${label.padEnd(13)} ${parcels} parcels (${values.format}): ${run.wall_s} s wall (${run.import_s} s in the import), ${run.rows_per_s} rows/s, peak RSS ${run.peak_rss_mb} MB; inserted ${run.inserted}, unchanged ${run.unchanged}\n`,
     );
   }
 }
