@@ -34,6 +34,7 @@ interface ImportOptions {
   ownerField?: string;
   personalFields?: string[];
   repair?: boolean;
+  unwatchMissing?: boolean;
   dryRun?: boolean;
   progress: boolean;
   json?: boolean;
@@ -94,6 +95,10 @@ export function registerParcels(program: Command): void {
       '--repair',
       'repair invalid geometries with ST_MakeValid (flagged geometry_repaired) instead of rejecting them',
     )
+    .option(
+      '--unwatch-missing',
+      "unwatch the source's watched parcels that the file no longer holds (a register's new year); they stay, with their history",
+    )
     .option('--dry-run', 'check and count everything, then roll back')
     .option('--no-progress', 'no progress bar or progress lines on standard error')
     .option('--json', 'print the summary as JSON')
@@ -110,7 +115,8 @@ phone, … and --personal-fields) are kept apart from attributes (see \`parcelwa
 Examples:
   $ parcelwatch parcels import fields.gpkg
   $ parcelwatch parcels import brp.geojson --source brp-2023 --id-field perceel --crop-field gewas
-  $ parcelwatch parcels import fields.zip --srs EPSG:2154 --repair --json`,
+  $ parcelwatch parcels import fields.zip --srs EPSG:2154 --repair --json
+  $ parcelwatch parcels import brp-2025.gpkg --source brp --unwatch-missing --dry-run`,
     )
     .action(async (file: string, options: ImportOptions) => {
       const config = loadConfig();
@@ -142,7 +148,7 @@ Examples:
         }
         progress.stop();
         if (options.json) return printJson(summary);
-        printImportSummary(summary);
+        printImportSummary(summary, options.unwatchMissing === true);
       });
     });
 
@@ -295,7 +301,8 @@ function progressState(p: ImportProgress): import('../progress').ProgressState {
   }
 }
 
-function printImportSummary(s: ImportSummary): void {
+/** With `unwatchMissing` the counts line says how many were unwatched (without it none ever is). */
+function printImportSummary(s: ImportSummary, unwatchMissing: boolean): void {
   const crsFrom = { file: 'from the file', option: '--srs', default: 'GeoJSON default' }[
     s.crsOrigin
   ];
@@ -306,7 +313,7 @@ function printImportSummary(s: ImportSummary): void {
       .join('; ')}`,
   );
   console.log(
-    `${s.dryRun ? 'dry run (rolled back): would have ' : ''}read ${s.read}, inserted ${s.inserted}, updated ${s.updated}, unchanged ${s.unchanged}, repaired ${s.repaired} in ${s.seconds} s`,
+    `${s.dryRun ? 'dry run (rolled back): would have ' : ''}read ${s.read}, inserted ${s.inserted}, updated ${s.updated}, unchanged ${s.unchanged}, repaired ${s.repaired}${unwatchMissing ? `, unwatched ${s.unwatched} missing from the file` : ''} in ${s.seconds} s`,
   );
   if (s.groups) {
     console.log(

@@ -257,28 +257,44 @@ export async function watchParcels(
   options: WatchOptions = {},
 ): Promise<number> {
   requireSelection(selector);
-  const params = new SqlParams([watched]);
-  const where = allOf(selectorConditions(selector, params));
   return inTransaction(db.pool, async (client) => {
     await lockParcelGroups(client);
-    // Aggregated in SQL: a selection can be millions of parcels, their groups a few hundred.
-    const changed = await client.query<{ n: number; groups: string[] }>(
-      `WITH changed AS (
-         UPDATE parcels p SET watched = $1, updated_at = now()
-          WHERE ${where} AND p.watched <> $1
-          RETURNING p.group_id)
-       SELECT count(*)::int AS n,
-              COALESCE(array_agg(DISTINCT group_id) FILTER (WHERE group_id IS NOT NULL), '{}') AS groups
-         FROM changed`,
-      params.values,
+    const changed = await setWatchedWhere(client, watched, (params) =>
+      allOf(selectorConditions(selector, params)),
     );
-    await refreshWatchedCounts(client, changed.rows[0].groups.map(Number));
     if (options.audit) {
       const { details, ...entry } = options.audit;
-      await recordAudit(client, { ...entry, details: { ...details, changed: changed.rows[0].n } });
+      await recordAudit(client, { ...entry, details: { ...details, changed } });
     }
-    return changed.rows[0].n;
+    return changed;
   });
+}
+
+/**
+ * Sets `watched` on the parcels (`parcels p`) matching the condition `where` builds (its values
+ * added to the params it is given) whose flag differs, and brings their groups' watched counts
+ * up to date. Returns how many changed. Call inside a transaction holding `lockParcelGroups`.
+ */
+export async function setWatchedWhere(
+  client: Queryable,
+  watched: boolean,
+  where: (params: SqlParams) => string,
+): Promise<number> {
+  const params = new SqlParams([watched]);
+  const condition = where(params);
+  // Aggregated in SQL: a selection can be millions of parcels, their groups a few hundred.
+  const changed = await client.query<{ n: number; groups: string[] }>(
+    `WITH changed AS (
+       UPDATE parcels p SET watched = $1, updated_at = now()
+        WHERE ${condition} AND p.watched <> $1
+        RETURNING p.group_id)
+     SELECT count(*)::int AS n,
+            COALESCE(array_agg(DISTINCT group_id) FILTER (WHERE group_id IS NOT NULL), '{}') AS groups
+       FROM changed`,
+    params.values,
+  );
+  await refreshWatchedCounts(client, changed.rows[0].groups.map(Number));
+  return changed.rows[0].n;
 }
 
 export interface WatchOptions {

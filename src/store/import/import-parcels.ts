@@ -9,6 +9,8 @@ import {
   lockParcelGroups,
   refreshGroups,
 } from '../db/groups';
+import type { SqlParams } from '../db/parcel-selector';
+import { setWatchedWhere } from '../db/parcels-repo';
 import type { CrsOrigin, ParcelFileFormat, ReaderOptions, ReadProgress } from './feature-reader';
 import {
   chooseFieldMapping,
@@ -37,7 +39,8 @@ import { upsertStagedRange } from './upsert-staged';
  * set-based; any rejected row rolls everything back and is named. Otherwise the rows are
  * upserted by (source, external id) and the transaction commits; parcel groups are then brought
  * up to date (incrementally, in transactions of their own: grouping is derived state that the
- * next import or weekly run would also complete).
+ * next import or weekly run would also complete). With `unwatchMissing`, watched parcels of the
+ * source that the file no longer holds are unwatched in the same transaction (never deleted).
  */
 
 /** Rows per staging INSERT: ~1–2 MB of parameters, so a round trip carries enough work. */
@@ -67,6 +70,11 @@ export interface ImportOptions extends ReaderOptions, FieldMappingOptions {
   repair?: boolean;
   /** Do everything, report the counts, then roll back. */
   dryRun?: boolean;
+  /**
+   * Unwatch the source's watched parcels whose external id the file does not hold (a register's
+   * new year without them): they stop being computed and keep their history. @default false
+   */
+  unwatchMissing?: boolean;
   /** Who imports: a real import is recorded in the audit log, in the import's transaction. */
   actor?: string;
   /** Bring parcel groups up to date after the import. @default true */
@@ -93,6 +101,8 @@ export interface ImportSummary {
   rejected: number;
   /** Parcels whose geometry changed and were given a group again. */
   regrouped: number;
+  /** Watched parcels of the source missing from the file, now unwatched (`unwatchMissing`; else 0). */
+  unwatched: number;
   groups: AssignGroupsResult | undefined;
   /** Personal data kept apart (`parcel_personal_data`); absent when the file has no personal field. */
   personalData?: { fields: string[]; stored: number; cleared: number };
@@ -129,6 +139,7 @@ export async function importParcels(
       repaired: 0,
       rejected: 0,
       regrouped: 0,
+      unwatched: 0,
       groups: undefined,
       dryRun: options.dryRun === true,
       seconds: 0,
@@ -225,6 +236,11 @@ export async function importParcels(
         report('writing', { done: written, total: staged.rows, unit: 'features' });
       }
       await refreshGroups(client, leftGroups);
+      if (options.unwatchMissing) {
+        summary.unwatched = await setWatchedWhere(client, false, (params) =>
+          missingFromFile(params, source),
+        );
+      }
       if (options.actor && !options.dryRun) {
         await recordAudit(client, {
           actor: options.actor,
@@ -237,6 +253,7 @@ export async function importParcels(
             updated: summary.updated,
             unchanged: summary.unchanged,
             repaired: summary.repaired,
+            unwatched: summary.unwatched,
           },
         });
       }
@@ -259,6 +276,12 @@ export async function importParcels(
   } finally {
     await reader.close();
   }
+}
+
+/** Parcels (`parcels p`) of `source` whose external id no staged row has: an anti-join. */
+function missingFromFile(params: SqlParams, source: string): string {
+  return `p.source = ${params.add(source)}
+    AND NOT EXISTS (SELECT 1 FROM parcel_import_staging s WHERE s.external_id = p.external_id)`;
 }
 
 /** `fields/nl-brp-2023.shp.zip` → `nl-brp-2023`. */

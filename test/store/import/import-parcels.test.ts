@@ -3,9 +3,13 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { primaryTile } from '../../../src/core/geo/primary-tile';
 import type { ParcelGeometry } from '../../../src/core/geo/types';
+import { listAudit } from '../../../src/store/db/audit-log';
 import type { Database } from '../../../src/store/db/database';
+import { upsertObservations } from '../../../src/store/db/observations-repo';
+import { watchParcels } from '../../../src/store/db/parcels-repo';
 import { importParcels } from '../../../src/store/import/import-parcels';
 import { ImportRejectedError } from '../../../src/store/import/problems';
+import { observationRow } from '../archive/fixtures';
 import { isolatedDatabase } from '../db/isolated-schema';
 import {
   BRP_GEOJSON,
@@ -303,6 +307,126 @@ describe('importParcels (real PostGIS)', function () {
     );
     assert.notEqual(second.get('F1')!.group_id, null);
     assert.deepEqual(second.get('F0'), first.get('F0'));
+  });
+
+  it('with unwatchMissing unwatches exactly the watched parcels of the source missing from the file, keeping them and their history; a dry run only counts', async () => {
+    const register = (ids: string[]) =>
+      writeCollection(dir, `register-${ids.join('')}.geojson`, {
+        type: 'FeatureCollection',
+        features: ids.map((id) =>
+          feature(id, square(6 + Number(id.slice(1)) * 0.01, 51), { crop: 'wheat', plot: id }),
+        ),
+      });
+    await importParcels(db, register(['R1', 'R2', 'R3']), { source: 'register' });
+    await importParcels(
+      db,
+      writeCollection(dir, 'neighbour.geojson', {
+        type: 'FeatureCollection',
+        features: ['N1', 'N2'].map((id, i) => feature(id, square(6.5 + i * 0.01, 51))),
+      }),
+      { source: 'neighbour' },
+    );
+    await watchParcels(db, { source: 'register' }, true);
+    await watchParcels(db, { source: 'neighbour' }, true);
+    const r3 = await db.pool.query<{ id: string }>(
+      "SELECT id FROM parcels WHERE source = 'register' AND external_id = 'R3'",
+    );
+    const r3Id = Number(r3.rows[0].id);
+    await upsertObservations(db, [observationRow(r3Id, 'ndvi', '2024-05-07T10:00:00Z', 0.6)], {
+      algorithmVersion: 'engine-1',
+    });
+
+    interface Row {
+      source: string;
+      external_id: string;
+      watched: boolean;
+      attributes: unknown;
+      group_id: string | null;
+    }
+    const state = async () => {
+      const parcels = await db.pool.query<Row>(
+        `SELECT source, external_id, watched, attributes, group_id FROM parcels
+          WHERE source IN ('register', 'neighbour') ORDER BY source, external_id`,
+      );
+      const groups = await db.pool.query<{ id: string; watched_count: number }>(
+        `SELECT g.id, g.watched_count FROM parcel_groups g
+          WHERE g.id IN (SELECT group_id FROM parcels WHERE source IN ('register', 'neighbour'))
+          ORDER BY g.id`,
+      );
+      const observations = await db.pool.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM parcel_observations WHERE parcel_id = $1',
+        [r3Id],
+      );
+      return { parcels: parcels.rows, groups: groups.rows, observations: observations.rows[0].n };
+    };
+    const watchedOf = (rows: Row[]) =>
+      rows.filter((r) => r.watched).map((r) => `${r.source}/${r.external_id}`);
+    const allWatched = await state();
+    assert.deepEqual(watchedOf(allWatched.parcels), [
+      'neighbour/N1',
+      'neighbour/N2',
+      'register/R1',
+      'register/R2',
+      'register/R3',
+    ]);
+    assert.equal(allWatched.observations, 1);
+    const v2 = register(['R1', 'R2']);
+
+    const without = await importParcels(db, v2, { source: 'register', actor: 'tester' });
+    assert.deepEqual([without.unchanged, without.unwatched], [2, 0]);
+    assert.deepEqual(await state(), allWatched, 'without the flag nothing is unwatched');
+
+    const dry = await importParcels(db, v2, {
+      source: 'register',
+      unwatchMissing: true,
+      dryRun: true,
+      actor: 'tester',
+    });
+    assert.deepEqual([dry.unwatched, dry.dryRun], [1, true]);
+    assert.deepEqual(await state(), allWatched, 'a dry run changes nothing');
+
+    const real = await importParcels(db, v2, {
+      source: 'register',
+      unwatchMissing: true,
+      actor: 'tester',
+    });
+    assert.deepEqual([real.unchanged, real.inserted, real.updated, real.unwatched], [2, 0, 0, 1]);
+    const after = await state();
+    assert.deepEqual(watchedOf(after.parcels), [
+      'neighbour/N1',
+      'neighbour/N2',
+      'register/R1',
+      'register/R2',
+    ]);
+    assert.deepEqual(
+      after.parcels.map((r) => ({ ...r, watched: undefined })),
+      allWatched.parcels.map((r) => ({ ...r, watched: undefined })),
+      'every parcel stays, with its attributes and group',
+    );
+    assert.equal(after.observations, 1, 'the missing parcel keeps its observations');
+    const r3Group = after.parcels.find((r) => r.external_id === 'R3')!.group_id;
+    assert.notEqual(r3Group, null);
+    const truth = await db.pool.query<{ id: string; watched_count: number }>(
+      `SELECT g.id, (SELECT count(*)::int FROM parcels p WHERE p.group_id = g.id AND p.watched) AS watched_count
+         FROM parcel_groups g WHERE g.id = ANY($1::bigint[]) ORDER BY g.id`,
+      [after.groups.map((g) => g.id)],
+    );
+    assert.deepEqual(after.groups, truth.rows, 'group watched counts follow');
+    assert.equal(
+      after.groups.find((g) => g.id === r3Group)!.watched_count,
+      allWatched.groups.find((g) => g.id === r3Group)!.watched_count - 1,
+    );
+
+    const audit = await listAudit(db, { action: 'parcels.import', target: 'source:register' });
+    assert.deepEqual(
+      audit.map((a) => a.details.unwatched),
+      [1, 0],
+      'the real imports are audited with their count, the dry run is not',
+    );
+
+    const again = await importParcels(db, v2, { source: 'register', unwatchMissing: true });
+    assert.equal(again.unwatched, 0, 'an unwatched parcel is not counted again');
+    assert.deepEqual(await state(), after);
   });
 
   it('fails clearly on an empty collection, an unknown --id-field and a file that is no parcel file', async () => {
