@@ -155,18 +155,21 @@ export async function weeklyRun(input: WeeklyRunInput = {}): Promise<WeeklyRunRe
           },
         ],
       });
-      inFlight.push(
-        child
-          .result()
-          .then((result) => tally(state, result))
-          .catch((error: unknown) => {
-            if (isCancellation(error)) throw error;
-            tally(state, failedGroup(group, error));
-          })
-          .finally(() => {
-            running--;
-          }),
-      );
+      const outcome = child
+        .result()
+        .then((result) => tally(state, result))
+        .catch((error: unknown) => {
+          if (isCancellation(error)) throw error;
+          tally(state, failedGroup(group, error));
+        })
+        .finally(() => {
+          running--;
+        });
+      // Handled here too: when the run is cancelled while it waits to start the next child, this
+      // loop is left before Promise.all, and the child's cancellation arriving later must not be
+      // an unhandled rejection (that fails the workflow task and leaves the run RUNNING for good).
+      outcome.catch(() => undefined);
+      inFlight.push(outcome);
     }
     await Promise.all(inFlight);
   };
