@@ -8,7 +8,6 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../src/config';
 import { checkApiKey, createApiKey } from '../src/store/db/api-keys';
-import { recordAudit } from '../src/store/db/audit-log';
 import type { Database } from '../src/store/db/database';
 import { DEFAULT_OWNER_TEAM } from '../src/store/db/parcels-repo';
 import { assertPortFree } from './provision/ports';
@@ -23,7 +22,7 @@ export interface DemoApi {
   pid: number;
 }
 
-/** Who the demo's imports, watch changes, keys and backfills are recorded as in the audit log. */
+/** Who the demo's imports, watch changes, keys, teams and backfills are recorded as in the audit log. */
 export const DEMO_ACTOR = 'demo';
 
 /**
@@ -41,17 +40,11 @@ export async function demoApiKey(
     if (check.status === 'valid' && check.key.team === DEFAULT_OWNER_TEAM)
       return { key: saved, file };
   }
-  const { key, record } = await createApiKey(db, {
-    name: 'demo',
-    team: DEFAULT_OWNER_TEAM,
-    scopes: ['read', 'write'],
-  });
-  await recordAudit(db, {
-    actor: DEMO_ACTOR,
-    action: 'api-key.create',
-    target: `api-key:${record.prefix}`,
-    details: { name: record.name, team: record.team, scopes: record.scopes },
-  });
+  const { key } = await createApiKey(
+    db,
+    { name: 'demo', team: DEFAULT_OWNER_TEAM, scopes: ['read', 'write'] },
+    { actor: DEMO_ACTOR },
+  );
   // The key opens the data: readable by its owner only.
   await writeFile(file, `${key}\n`, { mode: 0o600 });
   return { key, file };

@@ -75,6 +75,7 @@ describe('demo command on embedded defaults (smoke test)', function () {
         'backfill.start',
         'parcels.import',
         'parcels.watch',
+        'team.add',
       ]);
 
       // stack:down stops everything the demo started, the API included.

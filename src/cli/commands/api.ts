@@ -70,18 +70,12 @@ Examples:
     .action(async (options: { name: string; team: string; scopes: string; json?: boolean }) => {
       await withApiDatabase(async (db) => {
         const scopes = keys().parseScopes(parseList(options.scopes) ?? []);
-        // The key reads as its team's role: a new team gets one first, recorded as added.
+        // The key reads as its team's role: a new team gets one first; both are recorded.
         const created = await keys().createApiKey(
           db,
           { name: options.name, team: options.team, scopes },
           { actor: currentActor() },
         );
-        await auditLog().recordAudit(db, {
-          actor: currentActor(),
-          action: 'api-key.create',
-          target: `api-key:${created.record.prefix}`,
-          details: { name: created.record.name, team: created.record.team, scopes },
-        });
         if (options.json) return printJson(created);
         console.log(created.key);
         console.error(

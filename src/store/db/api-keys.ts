@@ -1,7 +1,9 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { BadInputError } from '../../core/errors';
+import { recordAudit } from './audit-log';
 import type { Database } from './database';
 import { ensureTeam } from './team-access';
+import { inTransaction } from './transaction';
 
 /**
  * API keys (`api_keys`). A key reads `pw_<prefix>_<secret>`: the prefix (10 characters, public)
@@ -49,8 +51,8 @@ export type ApiKeyCheck =
 
 /**
  * Creates a key; the returned `key` is the only time the secret exists outside its holder. The
- * key's team gets its database role first if it has none (`ensureTeam`, audited as `actor` when
- * given): the key reads as it.
+ * key's team gets its database role first if it has none (`ensureTeam`): the key reads as it. With
+ * an `actor`, both are recorded in the audit log (`api-key.create` in the key's own transaction).
  */
 export async function createApiKey(
   db: Database,
@@ -63,12 +65,24 @@ export async function createApiKey(
   await ensureTeam(db, team, options.actor);
   const prefix = randomBytes(PREFIX_BYTES).toString('hex');
   const key = `pw_${prefix}_${randomBytes(SECRET_BYTES).toString('base64url')}`;
-  const rows = await db.pool.query<ApiKeyRow>(
-    `INSERT INTO api_keys (name, team, scopes, prefix, key_hash)
-     VALUES ($1, $2, $3::text[], $4, $5) RETURNING ${COLUMNS}`,
-    [name, team, scopes, prefix, hashApiKey(key)],
-  );
-  return { key, record: toRecord(rows.rows[0]!) };
+  const record = await inTransaction(db.pool, async (client) => {
+    const rows = await client.query<ApiKeyRow>(
+      `INSERT INTO api_keys (name, team, scopes, prefix, key_hash)
+       VALUES ($1, $2, $3::text[], $4, $5) RETURNING ${COLUMNS}`,
+      [name, team, scopes, prefix, hashApiKey(key)],
+    );
+    const created = toRecord(rows.rows[0]!);
+    if (options.actor) {
+      await recordAudit(client, {
+        actor: options.actor,
+        action: 'api-key.create',
+        target: `api-key:${created.prefix}`,
+        details: { name: created.name, team: created.team, scopes },
+      });
+    }
+    return created;
+  });
+  return { key, record };
 }
 
 /** Checks a presented key: format, prefix lookup, constant-time hash comparison, revocation. */
