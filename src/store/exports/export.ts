@@ -1,7 +1,8 @@
 import { codeVersion } from '../../version';
 import type { Database } from '../db/database';
+import { countParcels } from '../db/parcels-repo';
 import { csvChunks } from './csv';
-import { countLatestFeatures, type LatestQuery, latestGeoJsonChunks } from './latest';
+import { type LatestQuery, latestGeoJsonChunks } from './latest';
 import { parquetChunks } from './parquet';
 import { PERSONAL_DATA_COLUMN, personalParcelCounter } from './personal-data';
 import type { SeriesSelection } from './selection';
@@ -95,7 +96,7 @@ export async function* exportChunks(
  */
 export async function countExportRows(db: Database, request: ExportRequest): Promise<number> {
   return request.format === 'geojson'
-    ? countLatestFeatures(db, request.latest)
+    ? countParcels(db, request.latest.parcels) // one feature per selected parcel
     : countSeriesRows(db, { selection: request.selection });
 }
 

@@ -114,16 +114,6 @@ export async function readLatestFeatures(
   };
 }
 
-/** How many features the query gives: one per selected parcel, with or without a value. */
-export async function countLatestFeatures(db: Database, query: LatestQuery): Promise<number> {
-  const params = new SqlParams();
-  const result = await db.pool.query<{ n: string }>(
-    `SELECT count(*) AS n FROM parcels p WHERE ${allOf(selectorConditions(query.parcels, params))}`,
-    params.values,
-  );
-  return Number(result.rows[0]?.n ?? 0);
-}
-
 /** The opening of a FeatureCollection of latest values (foreign member `index` names the index). */
 export function featureCollectionOpening(index: string): string {
   return `{"type":"FeatureCollection","index":${JSON.stringify(index)},"features":[`;
