@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config';
 import { BadInputError } from '../../core/errors';
+import { calendarDay } from '../../core/time/calendar-day';
 import type { DatalakeTally, PrefixTally } from '../../store/datalake/tally';
 import type { ComputeReport, ComputeUsage, DatabaseStorage } from '../../store/db/costs';
 import { withDatabase } from '../database';
@@ -68,7 +69,7 @@ Examples:
         const report = await withDatabase(async (db): Promise<CostReport> => {
           const range = {
             since: `${period.since}T00:00:00.000Z`,
-            until: period.until === null ? null : nextDay(period.until),
+            until: period.until === null ? null : calendarDay(period.until)!.end,
           };
           const compute = await costs().computeUsage(db, range);
           const database = await costs().databaseStorage(db);
@@ -108,8 +109,8 @@ export function costPeriod(
       ? new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - DEFAULT_MONTHS_BACK, 1))
           .toISOString()
           .slice(0, 10)
-      : calendarDay(options.since, '--since');
-  const until = options.until === undefined ? null : calendarDay(options.until, '--until');
+      : checkedDay(options.since, '--since');
+  const until = options.until === undefined ? null : checkedDay(options.until, '--until');
   if (until !== null && until < since) {
     throw new BadInputError(
       options.since === undefined
@@ -121,21 +122,16 @@ export function costPeriod(
   return { since, until };
 }
 
-function calendarDay(text: string, option: string): string {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
-  const ms = match ? Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])) : NaN;
-  if (!match || Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== text) {
+function checkedDay(text: string, option: string): string {
+  const day = calendarDay(text);
+  if (!day) {
     throw new BadInputError(
       `${option} "${text}" is not a calendar day written YYYY-MM-DD (UTC), e.g. 2026-01-01`,
       { code: 'OPTION_INVALID' },
     );
   }
-  return text;
+  return day.day;
 }
-
-/** The instant a day (YYYY-MM-DD, UTC) ends. */
-const nextDay = (day: string) =>
-  new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString();
 
 /** Tables a group's row names before "and N more": the table below lists them all. */
 const GROUP_TABLES_SHOWN = 3;

@@ -1,5 +1,6 @@
 import { BadInputError } from '../../core/errors';
 import type { HarmonisationDecision } from '../../core/stac/scene';
+import { calendarDay } from '../../core/time/calendar-day';
 import { formatIsoWeek, isoWeekOf } from '../../core/time/iso-week';
 import type { ParcelObservation } from '../../core/zonal/scene-statistics';
 import type { Database } from './database';
@@ -36,16 +37,14 @@ export function parseParcelRef(text: string): ParcelRef {
 
 /** A calendar day `YYYY-MM-DD` (UTC), checked to exist; returns its [start, end) instants. */
 export function parseDay(text: string): { day: string; start: string; end: string } {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text.trim());
-  const ms = match ? Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])) : NaN;
-  const day = Number.isNaN(ms) ? '' : new Date(ms).toISOString().slice(0, 10);
-  if (!match || day !== text.trim()) {
+  const day = calendarDay(text.trim());
+  if (!day) {
     throw new BadInputError(
       `date "${text}" is not a calendar day written YYYY-MM-DD (UTC), e.g. 2024-05-07`,
       { code: 'DATE_INVALID' },
     );
   }
-  return { day, start: new Date(ms).toISOString(), end: new Date(ms + 86_400_000).toISOString() };
+  return day;
 }
 
 export interface LineageParcel {
